@@ -1,0 +1,1 @@
+//! Client configuration scanner: finds connection settings in source trees and judges their encryption

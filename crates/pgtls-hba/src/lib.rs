@@ -1,0 +1,1 @@
+//! pg_hba.conf engine: PostgreSQL's exact tokenizer and parser (12-18), first-match simulator, plaintext-reachability analysis

@@ -1,0 +1,1 @@
+//! Network probe: PostgreSQL wire negotiation, plaintext acceptance, TLS versions and certificates
