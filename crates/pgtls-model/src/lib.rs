@@ -7,6 +7,6 @@ mod finding;
 mod secret;
 mod tls;
 
-pub use finding::{CheckDoc, FixSafety, Finding, Location, Severity};
+pub use finding::{CheckDoc, Finding, FixSafety, Location, Severity};
 pub use secret::Secret;
 pub use tls::{TlsVersion, TlsVersionError};
