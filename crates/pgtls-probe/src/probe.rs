@@ -1,0 +1,752 @@
+//! Probing one target: the order of exchanges, their deadlines and how
+//! their answers become facts.
+//!
+//! 1. negotiation: GSSENCRequest ('G'/'N'), then SSLRequest on the same
+//!    connection after an 'N', then a rustls handshake after an 'S'
+//!    (certificate chain, the session a modern client gets);
+//! 2. in parallel: plaintext StartupMessages (one per user × database),
+//!    one hand-built ClientHello per TLS version, direct TLS (PG 17+);
+//! 3. in parallel: suite enumeration per accepted version (offer all,
+//!    remove the one chosen, repeat), TLS 1.3 groups one at a time.
+//!
+//! Every step has its own deadline (`step_timeout`, cut to what is left of
+//! `target_timeout`), so a silent or trickling server ends each step in
+//! bounded time, and a step failure never loses what other steps learned.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use pgtls_model::TlsVersion;
+
+use crate::cert::{self, TrustRoots};
+use crate::hello::{self, alert_name, Hello, HelloAnswer};
+use crate::io::{with_deadline, Conn, StepError, Tracker};
+use crate::report::{Negotiated, PlaintextAttempt, PlaintextFacts, StepFailure, TargetReport};
+use crate::suites::{group_name, Suite, GROUPS};
+use crate::target::Target;
+use crate::tlsclient::{self, Refusal, Session};
+use crate::wire::{self, RequestAnswer, StartupReply, GSSENC_REQUEST, SSL_REQUEST};
+
+/// What to probe and how patiently.
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    /// Users for the plaintext test (empty: the target's user, else `postgres`).
+    pub users: Vec<String>,
+    /// Databases for the plaintext test (empty: the target's dbname, else `postgres`).
+    pub databases: Vec<String>,
+    pub roots: TrustRoots,
+    pub connect_timeout: Duration,
+    /// Deadline of one exchange (connect + request + answer).
+    pub step_timeout: Duration,
+    /// Deadline of the whole target.
+    pub target_timeout: Duration,
+    pub plaintext: bool,
+    pub gss: bool,
+    pub direct_tls: bool,
+    /// Enumerate every accepted suite of every accepted version.
+    pub ciphers: bool,
+    /// Enumerate TLS 1.3 key-exchange groups.
+    pub groups: bool,
+    /// Connections in flight at once for one target.
+    pub parallel: usize,
+}
+
+impl Default for ProbeOptions {
+    fn default() -> Self {
+        ProbeOptions {
+            users: Vec::new(),
+            databases: Vec::new(),
+            roots: TrustRoots::System,
+            connect_timeout: Duration::from_secs(3),
+            step_timeout: Duration::from_secs(5),
+            target_timeout: Duration::from_secs(30),
+            plaintext: true,
+            gss: true,
+            direct_tls: true,
+            ciphers: true,
+            groups: true,
+            parallel: 8,
+        }
+    }
+}
+
+struct Ctx<'a> {
+    addr: SocketAddr,
+    host: &'a str,
+    sni: Option<&'a str>,
+    opts: &'a ProbeOptions,
+    end: Instant,
+}
+
+impl Ctx<'_> {
+    fn budget(&self) -> Duration {
+        self.opts
+            .step_timeout
+            .min(self.end.saturating_duration_since(Instant::now()))
+    }
+
+    async fn connect(&self, t: &Arc<Tracker>) -> Result<Conn, StepError> {
+        Conn::connect(self.addr, self.opts.connect_timeout, t.clone()).await
+    }
+
+    /// Connect, SSLRequest, expect 'S'.
+    async fn ssl_conn(&self, t: &Arc<Tracker>) -> Result<Conn, StepError> {
+        let mut c = self.connect(t).await?;
+        match wire::negotiate(&mut c, &SSL_REQUEST, b'S', "the answer to SSLRequest").await? {
+            RequestAnswer::Yes => Ok(c),
+            RequestAnswer::No => Err(StepError::protocol(
+                "SSLRequest answered 'N' on a later connection ('S' before)",
+            )),
+            RequestAnswer::Error(e) => Err(StepError::protocol(format!(
+                "SSLRequest answered with an error: {}",
+                e.one_line()
+            ))),
+        }
+    }
+
+    /// One hand-built ClientHello after SSLRequest.
+    async fn hello(
+        &self,
+        version: u16,
+        suites: &[u16],
+        groups: &[u16],
+    ) -> Result<HelloAnswer, StepError> {
+        let t = Tracker::new();
+        with_deadline(self.budget(), &t, async {
+            let mut c = self.ssl_conn(&t).await?;
+            let h = Hello {
+                version,
+                suites,
+                groups,
+                sni: self.sni,
+                alpn: None,
+                want_certificate: version <= 0x0303,
+            };
+            match hello::exchange(&mut c, &h).await? {
+                HelloAnswer::ClosedSilently => Err(StepError::Closed {
+                    waiting_for: "the server's answer to a ClientHello after 'S'".into(),
+                    bytes: t.bytes(),
+                }),
+                a => Ok(a),
+            }
+        })
+        .await
+    }
+}
+
+fn answer_text(a: &HelloAnswer) -> String {
+    match a {
+        HelloAnswer::Accepted(sh) => {
+            let v = TlsVersion::from_wire(sh.version)
+                .map(|v| v.as_pg_str().to_string())
+                .unwrap_or_else(|| format!("0x{:04X}", sh.version));
+            let s = Suite::by_id(sh.suite)
+                .map(|s| s.openssl.to_string())
+                .unwrap_or_else(|| format!("0x{:04X}", sh.suite));
+            format!(
+                "{v} {s}{}",
+                if sh.hello_retry {
+                    " (HelloRetryRequest)"
+                } else {
+                    ""
+                }
+            )
+        }
+        HelloAnswer::Alert { level, description } => format!(
+            "{} alert {} ({description})",
+            if *level == 2 { "fatal" } else { "warning" },
+            alert_name(*description)
+        ),
+        HelloAnswer::ClosedSilently => "connection closed without a TLS answer".into(),
+    }
+}
+
+fn accepted_as(a: &HelloAnswer, version: u16) -> Option<&hello::ServerHello> {
+    match a {
+        HelloAnswer::Accepted(sh) if sh.version == version => Some(sh),
+        _ => None,
+    }
+}
+
+struct Negotiation {
+    gss: Option<String>,
+    ssl: String,
+    session: Option<Result<Session, Refusal>>,
+}
+
+async fn negotiation(ctx: &Ctx<'_>) -> Result<Negotiation, StepError> {
+    let t = Tracker::new();
+    with_deadline(ctx.budget(), &t, async {
+        let mut c = ctx.connect(&t).await?;
+        let mut gss = None;
+        if ctx.opts.gss {
+            match wire::negotiate(&mut c, &GSSENC_REQUEST, b'G', "the answer to GSSENCRequest")
+                .await?
+            {
+                RequestAnswer::Yes => {
+                    gss = Some("G".to_string());
+                    // Cannot continue without doing GSSAPI: start over.
+                    drop(c);
+                    c = ctx.connect(&t).await?;
+                }
+                RequestAnswer::No => gss = Some("N".to_string()),
+                RequestAnswer::Error(_) => {
+                    gss = Some("E".to_string());
+                    drop(c);
+                    c = ctx.connect(&t).await?;
+                }
+            }
+        }
+        match wire::negotiate(&mut c, &SSL_REQUEST, b'S', "the answer to SSLRequest").await? {
+            RequestAnswer::Yes => {
+                t.set_phase("the TLS handshake (rustls)");
+                let session = tlsclient::handshake(c.into_stream(), ctx.host, false).await?;
+                Ok(Negotiation {
+                    gss,
+                    ssl: "S".into(),
+                    session: Some(session),
+                })
+            }
+            RequestAnswer::No => Ok(Negotiation {
+                gss,
+                ssl: "N".into(),
+                session: None,
+            }),
+            RequestAnswer::Error(e) => Err(StepError::protocol(format!(
+                "SSLRequest answered with an ErrorResponse: {}",
+                e.one_line()
+            ))),
+        }
+    })
+    .await
+}
+
+async fn plaintext(
+    ctx: &Ctx<'_>,
+    user: String,
+    database: String,
+) -> (PlaintextAttempt, Option<StepFailure>) {
+    let t = Tracker::new();
+    let r = with_deadline(ctx.budget(), &t, async {
+        let mut c = ctx.connect(&t).await?;
+        wire::plaintext_startup(&mut c, &user, &database).await
+        // `c` drops here: closed right after the first answer, no password sent.
+    })
+    .await;
+    let mut a = PlaintextAttempt {
+        user: user.clone(),
+        database: database.clone(),
+        accepted: None,
+        auth: None,
+        sqlstate: None,
+        message: String::new(),
+    };
+    match r {
+        Ok(StartupReply::Auth(req)) => {
+            a.accepted = Some(true);
+            a.message = req.describe();
+            a.auth = Some(req);
+            (a, None)
+        }
+        Ok(StartupReply::Error(e)) => {
+            a.accepted = wire::is_hba_refusal(&e).then_some(false);
+            a.message = e.message.clone();
+            a.sqlstate = Some(e.sqlstate.clone());
+            (a, None)
+        }
+        Err(e) => {
+            a.message = format!("could not finish: {e}");
+            let f = StepFailure {
+                step: format!("plaintext startup (user \"{user}\", database \"{database}\")"),
+                message: e.to_string(),
+            };
+            (a, Some(f))
+        }
+    }
+}
+
+async fn direct(ctx: &Ctx<'_>) -> Result<Result<Session, Refusal>, StepError> {
+    let t = Tracker::new();
+    with_deadline(ctx.budget(), &t, async {
+        let c = ctx.connect(&t).await?;
+        t.set_phase("the direct TLS handshake (ALPN postgresql)");
+        tlsclient::handshake(c.into_stream(), ctx.host, true).await
+    })
+    .await
+}
+
+/// Enumerate the suites of `version`, starting from the one already seen.
+async fn enumerate_suites(
+    ctx: &Ctx<'_>,
+    version: u16,
+    first: u16,
+) -> (Vec<u16>, Option<StepFailure>) {
+    let mut found = vec![first];
+    let mut remaining: Vec<u16> = Suite::offered_for(version)
+        .into_iter()
+        .filter(|s| *s != first)
+        .collect();
+    let groups = hello::default_groups();
+    while !remaining.is_empty() {
+        match ctx.hello(version, &remaining, &groups).await {
+            Ok(a) => match accepted_as(&a, version) {
+                Some(sh) if remaining.contains(&sh.suite) => {
+                    found.push(sh.suite);
+                    remaining.retain(|s| *s != sh.suite);
+                }
+                _ => break,
+            },
+            Err(e) => {
+                let v = TlsVersion::from_wire(version)
+                    .map(|v| v.as_pg_str())
+                    .unwrap_or("?");
+                return (
+                    found,
+                    Some(StepFailure {
+                        step: format!("cipher suites of {v}"),
+                        message: e.to_string(),
+                    }),
+                );
+            }
+        }
+    }
+    (found, None)
+}
+
+async fn group_accepted(ctx: &Ctx<'_>, group: u16) -> Result<bool, StepError> {
+    let suites = Suite::offered_for(0x0304);
+    let a = ctx.hello(0x0304, &suites, &[group]).await?;
+    Ok(matches!(accepted_as(&a, 0x0304), Some(sh) if sh.group == Some(group)))
+}
+
+enum Out {
+    Plain(PlaintextAttempt, Option<StepFailure>),
+    Version(TlsVersion, Result<HelloAnswer, StepError>),
+    Direct(Result<Result<Session, Refusal>, StepError>),
+    Suites(TlsVersion, Vec<u16>, Option<StepFailure>),
+    Group(u16, Result<bool, StepError>),
+}
+
+type Step<'a> = Pin<Box<dyn Future<Output = Out> + Send + 'a>>;
+
+async fn run_all(steps: Vec<Step<'_>>, parallel: usize) -> Vec<Out> {
+    futures_util::stream::iter(steps)
+        .buffer_unordered(parallel.max(1))
+        .collect()
+        .await
+}
+
+fn suite_name(id: u16) -> String {
+    Suite::by_id(id)
+        .map(|s| s.openssl.to_string())
+        .unwrap_or_else(|| format!("0x{id:04X}"))
+}
+
+/// Resolve a target's host to socket addresses (numeric hosts directly).
+async fn resolve(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
+    if let Some(ip) = target.ip() {
+        return Ok(vec![SocketAddr::new(ip, target.port)]);
+    }
+    let fut = tokio::net::lookup_host((target.host.as_str(), target.port));
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(Ok(it)) => {
+            let v: Vec<SocketAddr> = it.collect();
+            if v.is_empty() {
+                Err(format!(
+                    "host name \"{}\" resolved to no address",
+                    target.host
+                ))
+            } else {
+                Ok(v)
+            }
+        }
+        Ok(Err(e)) => Err(format!(
+            "could not translate host name \"{}\" to address: {e}",
+            target.host
+        )),
+        Err(_) => Err(format!(
+            "timed out after {:.1} s resolving host name \"{}\"",
+            timeout.as_secs_f64(),
+            target.host
+        )),
+    }
+}
+
+/// Probe one target. Never panics on what a server sends; every failure
+/// ends up in `error` / `step_errors`, and findings are computed from
+/// whatever was learned.
+pub async fn probe_target(target: &Target, opts: &ProbeOptions) -> TargetReport {
+    let started = Instant::now();
+    let mut r = TargetReport {
+        target: target.raw.clone(),
+        host: target.host.clone(),
+        port: target.port,
+        ..TargetReport::default()
+    };
+    gather(target, opts, started, &mut r).await;
+    r.findings = crate::checks::evaluate(&r);
+    r.elapsed_ms = started.elapsed().as_millis() as u64;
+    r
+}
+
+async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut TargetReport) {
+    let end = started + opts.target_timeout;
+    let addrs = match resolve(target, opts.connect_timeout.max(opts.step_timeout)).await {
+        Ok(a) => a,
+        Err(e) => {
+            r.error = Some(e.clone());
+            r.step_errors.push(StepFailure {
+                step: "resolve".into(),
+                message: e,
+            });
+            return;
+        }
+    };
+    let sni = if target.ip().is_none() {
+        Some(target.host.as_str())
+    } else {
+        None
+    };
+
+    // Phase 1: negotiation, trying each resolved address until one connects.
+    let mut neg = None;
+    for addr in &addrs {
+        let ctx = Ctx {
+            addr: *addr,
+            host: &target.host,
+            sni,
+            opts,
+            end,
+        };
+        let res = negotiation(&ctx).await;
+        match res {
+            Err(StepError::Connect { .. }) if addr != addrs.last().expect("non-empty") => continue,
+            other => {
+                neg = Some((*addr, other));
+                break;
+            }
+        }
+    }
+    let (addr, neg) = neg.expect("at least one address was tried");
+    r.address = Some(addr.to_string());
+    let neg = match neg {
+        Ok(n) => n,
+        Err(e) => {
+            let msg = e.to_string();
+            r.error = Some(format!("negotiation: {msg}"));
+            r.step_errors.push(StepFailure {
+                step: "negotiation (GSSENCRequest, SSLRequest, TLS handshake)".into(),
+                message: msg,
+            });
+            return;
+        }
+    };
+    r.gssenc_request = neg.gss.clone();
+    r.ssl_request = Some(neg.ssl.clone());
+    let ctx = Ctx {
+        addr,
+        host: &target.host,
+        sni,
+        opts,
+        end,
+    };
+    let ssl = neg.ssl == "S";
+    let mut chain: Vec<Vec<u8>> = Vec::new();
+    let mut chain_source = "";
+    match &neg.session {
+        Some(Ok(s)) => {
+            r.tls.negotiated = Some(Negotiated {
+                version: TlsVersion::from_wire(s.version)
+                    .map(|v| v.as_pg_str().to_string())
+                    .unwrap_or_else(|| format!("0x{:04X}", s.version)),
+                cipher: suite_name(s.suite),
+                group: s.group.clone(),
+            });
+            chain = s.chain.clone();
+            chain_source = "rustls handshake after SSLRequest";
+        }
+        Some(Err(Refusal::Alert(a))) => {
+            r.tls.version_answers.insert(
+                "rustls (TLSv1.2/TLSv1.3)".into(),
+                format!("handshake refused: {a}"),
+            );
+        }
+        Some(Err(Refusal::Closed)) => r.step_errors.push(StepFailure {
+            step: "TLS handshake after SSLRequest".into(),
+            message: "server closed the connection during the TLS handshake".into(),
+        }),
+        None => {}
+    }
+
+    // Phase 2: plaintext, versions, direct TLS.
+    let users: Vec<String> = if !opts.users.is_empty() {
+        opts.users.clone()
+    } else {
+        vec![target.user.clone().unwrap_or_else(|| "postgres".into())]
+    };
+    let dbs: Vec<String> = if !opts.databases.is_empty() {
+        opts.databases.clone()
+    } else {
+        vec![target.dbname.clone().unwrap_or_else(|| "postgres".into())]
+    };
+    let mut steps: Vec<Step<'_>> = Vec::new();
+    let ctx_ref = &ctx;
+    if opts.plaintext {
+        for u in &users {
+            for d in &dbs {
+                let (u, d) = (u.clone(), d.clone());
+                steps.push(Box::pin(async move {
+                    let (a, f) = plaintext(ctx_ref, u, d).await;
+                    Out::Plain(a, f)
+                }));
+            }
+        }
+    }
+    if ssl {
+        for v in TlsVersion::ALL {
+            steps.push(Box::pin(async move {
+                let suites = Suite::offered_for(v.wire());
+                let groups = hello::default_groups();
+                Out::Version(v, ctx_ref.hello(v.wire(), &suites, &groups).await)
+            }));
+        }
+    }
+    if opts.direct_tls {
+        steps.push(Box::pin(async move { Out::Direct(direct(ctx_ref).await) }));
+    }
+    let mut firsts: Vec<(TlsVersion, u16)> = Vec::new();
+    let mut legacy_chain: Option<(u16, Vec<Vec<u8>>)> = None;
+    for out in run_all(steps, opts.parallel).await {
+        match out {
+            Out::Plain(a, f) => {
+                r.plaintext.attempts.push(a);
+                r.step_errors.extend(f);
+            }
+            Out::Version(v, Ok(a)) => {
+                let text = answer_text(&a);
+                if let Some(sh) = accepted_as(&a, v.wire()) {
+                    r.tls.versions.push(v);
+                    firsts.push((v, sh.suite));
+                    if v != TlsVersion::Tls13 {
+                        if let Some(g) = sh.group {
+                            if v == TlsVersion::Tls12 {
+                                r.tls.tls12_key_exchange = Some(group_name(g));
+                            }
+                        }
+                        if let Some(bits) = sh.dh_bits {
+                            if v == TlsVersion::Tls12 {
+                                r.tls.tls12_key_exchange = Some(format!("DHE {bits} bits"));
+                            }
+                        }
+                        if !sh.certificates.is_empty()
+                            && legacy_chain.as_ref().is_none_or(|(lv, _)| *lv < v.wire())
+                        {
+                            legacy_chain = Some((v.wire(), sh.certificates.clone()));
+                        }
+                    }
+                    r.tls
+                        .version_answers
+                        .insert(v.as_pg_str().into(), format!("accepted: {text}"));
+                } else {
+                    r.tls
+                        .version_answers
+                        .insert(v.as_pg_str().into(), format!("refused: {text}"));
+                }
+            }
+            Out::Version(v, Err(e)) => {
+                r.tls
+                    .version_answers
+                    .insert(v.as_pg_str().into(), format!("unknown: {e}"));
+                r.step_errors.push(StepFailure {
+                    step: format!("{} ClientHello", v.as_pg_str()),
+                    message: e.to_string(),
+                });
+            }
+            Out::Direct(Ok(Ok(s))) => {
+                let alpn_ok = s.alpn.as_deref() == Some(b"postgresql".as_slice());
+                r.direct_tls = Some(alpn_ok);
+                let v = TlsVersion::from_wire(s.version)
+                    .map(|v| v.as_pg_str())
+                    .unwrap_or("?");
+                r.direct_tls_detail = Some(if alpn_ok {
+                    format!("handshake completed with ALPN \"postgresql\" ({v})")
+                } else {
+                    format!("handshake completed without ALPN \"postgresql\" ({v}): not a PostgreSQL 17+ server")
+                });
+                if chain.is_empty() && !s.chain.is_empty() {
+                    chain = s.chain.clone();
+                    chain_source = "rustls handshake over direct TLS";
+                }
+            }
+            Out::Direct(Ok(Err(Refusal::Closed))) => {
+                r.direct_tls = Some(false);
+                r.direct_tls_detail = Some(
+                    "connection closed without a TLS answer (server before PostgreSQL 17, or ssl = off)".into(),
+                );
+            }
+            Out::Direct(Ok(Err(Refusal::Alert(a)))) => {
+                r.direct_tls = Some(false);
+                r.direct_tls_detail = Some(format!("TLS handshake refused: {a}"));
+            }
+            Out::Direct(Err(e)) => {
+                r.direct_tls_detail = Some(format!("unknown: {e}"));
+                r.step_errors.push(StepFailure {
+                    step: "direct TLS".into(),
+                    message: e.to_string(),
+                });
+            }
+            _ => {}
+        }
+    }
+    r.tls.versions.sort();
+    r.plaintext
+        .attempts
+        .sort_by(|a, b| (&a.user, &a.database).cmp(&(&b.user, &b.database)));
+    summarize_plaintext(&mut r.plaintext, opts.plaintext);
+    if chain.is_empty() {
+        if let Some((_, c)) = legacy_chain {
+            chain = c;
+            chain_source = "Certificate message of a TLS 1.2-or-older ClientHello";
+        }
+    }
+    if !chain.is_empty() {
+        match cert::facts(&chain, &target.host, &opts.roots, chain_source) {
+            Ok(f) => r.certificate = Some(f),
+            Err(e) => r.step_errors.push(StepFailure {
+                step: "certificate".into(),
+                message: e,
+            }),
+        }
+    }
+
+    // Phase 3: suites per accepted version, TLS 1.3 groups.
+    let mut steps: Vec<Step<'_>> = Vec::new();
+    if opts.ciphers {
+        for (v, first) in firsts.iter().copied() {
+            steps.push(Box::pin(async move {
+                let (found, f) = enumerate_suites(ctx_ref, v.wire(), first).await;
+                Out::Suites(v, found, f)
+            }));
+        }
+    } else {
+        for (v, first) in firsts.iter().copied() {
+            r.tls.ciphers.insert(
+                v.as_pg_str().into(),
+                vec![Suite::by_id(first)
+                    .map(|s| s.fact())
+                    .unwrap_or_else(|| unknown_suite(first))],
+            );
+        }
+    }
+    if opts.groups && r.tls.versions.contains(&TlsVersion::Tls13) {
+        for (g, _) in GROUPS.iter().copied() {
+            steps.push(Box::pin(async move {
+                Out::Group(g, group_accepted(ctx_ref, g).await)
+            }));
+        }
+    }
+    let mut complete = opts.ciphers;
+    let mut groups: Vec<u16> = Vec::new();
+    for out in run_all(steps, opts.parallel).await {
+        match out {
+            Out::Suites(v, found, f) => {
+                complete &= f.is_none();
+                r.step_errors.extend(f);
+                r.tls.ciphers.insert(
+                    v.as_pg_str().into(),
+                    found
+                        .iter()
+                        .map(|id| {
+                            Suite::by_id(*id)
+                                .map(|s| s.fact())
+                                .unwrap_or_else(|| unknown_suite(*id))
+                        })
+                        .collect(),
+                );
+            }
+            Out::Group(g, Ok(true)) => groups.push(g),
+            Out::Group(_, Ok(false)) => {}
+            Out::Group(g, Err(e)) => r.step_errors.push(StepFailure {
+                step: format!("TLS 1.3 group {}", group_name(g)),
+                message: e.to_string(),
+            }),
+            _ => {}
+        }
+    }
+    r.tls.ciphers_complete = complete;
+    // Keep the table's order (strongest first) for groups.
+    r.tls.groups = GROUPS
+        .iter()
+        .filter(|(g, _)| groups.contains(g))
+        .map(|(g, _)| group_name(*g))
+        .collect();
+    if let Some(first) = r.step_errors.first() {
+        r.error = Some(format!("{}: {}", first.step, first.message));
+    }
+}
+
+fn unknown_suite(id: u16) -> crate::suites::CipherFact {
+    crate::suites::CipherFact {
+        name: format!("0x{id:04X}"),
+        iana: format!("0x{id:04X}"),
+        id: format!("0x{id:04X}"),
+        weakness: Some(
+            "suite not in pgtls's table (the server chose a suite that was not offered)".into(),
+        ),
+    }
+}
+
+fn summarize_plaintext(p: &mut PlaintextFacts, tested: bool) {
+    if !tested {
+        p.message = "not tested".into();
+        return;
+    }
+    let accepted: Vec<&PlaintextAttempt> = p
+        .attempts
+        .iter()
+        .filter(|a| a.accepted == Some(true))
+        .collect();
+    if let Some(a) = accepted.first() {
+        p.accepted = Some(true);
+        p.message = format!(
+            "plaintext accepted for user \"{}\", database \"{}\": {}",
+            a.user, a.database, a.message
+        );
+    } else if !p.attempts.is_empty() && p.attempts.iter().all(|a| a.accepted == Some(false)) {
+        p.accepted = Some(false);
+        p.message = format!("refused by pg_hba.conf: {}", p.attempts[0].message);
+    } else {
+        p.accepted = None;
+        p.message = p
+            .attempts
+            .iter()
+            .find(|a| a.accepted.is_none())
+            .map(|a| match &a.sqlstate {
+                Some(s) => format!("unknown: the server answered {s}: {}", a.message),
+                None => format!("unknown: {}", a.message),
+            })
+            .unwrap_or_else(|| "unknown".into());
+    }
+}
+
+/// [`probe_target`] on a private single-threaded runtime, for callers
+/// without one (the `audit --probe` path).
+pub fn probe_blocking(target: &Target, opts: &ProbeOptions) -> TargetReport {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(probe_target(target, opts)),
+        Err(e) => TargetReport {
+            target: target.raw.clone(),
+            host: target.host.clone(),
+            port: target.port,
+            error: Some(format!("cannot start the I/O runtime: {e}")),
+            ..TargetReport::default()
+        },
+    }
+}
