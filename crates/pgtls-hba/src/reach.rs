@@ -1,0 +1,1349 @@
+//! Reachability: for every kind of connection (Unix socket, unencrypted
+//! TCP, SSL, GSS-encrypted), which rule gets which part of the space of
+//! (client address, user, database) first.
+//!
+//! Method. Address space is exact: each rule's address is a set of
+//! integer intervals (IPv4 and IPv6 apart), and for every (user key,
+//! database key) pair the addresses already taken by earlier rules are kept
+//! as merged interval sets; a rule is reachable for a witness (user, db)
+//! when its intervals are not covered by the union of the sets that apply
+//! to that witness. Users and databases are finite classes: every literal
+//! name in the file, "a name the file never mentions", members of each
+//! `+group`, a sample for each `/regex`, `sameuser`/`samerole` pairs and
+//! physical replication. Witnesses are drawn from each rule's own values,
+//! choosing the least-covered member of each class (no memberships beyond
+//! the one needed, names that no other value mentions). Host names and
+//! unresolved samehost/samenet are symbolic: they may match (DNS or the
+//! interfaces decide) and never cover anything for later rules.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::explain::{db_matches, user_matches};
+use crate::{
+    ip, Address, AuthMethod, ConnType, Encryption, HbaError, HbaFile, HbaRule, Interface, Roles,
+};
+
+/// Inputs of [`analyze`] besides the file.
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    pub ssl_on: bool,
+    /// Server built with GSSAPI (else hostgssenc never matches and no
+    /// connection is GSS-encrypted).
+    pub gss_build: bool,
+    /// Known role memberships (from the server); `None` = unknown, any
+    /// user may be a member of any group.
+    pub roles: Option<Roles>,
+    /// The server's interfaces when the analysis runs on the server;
+    /// `None` keeps samehost / samenet symbolic.
+    pub interfaces: Option<Vec<Interface>>,
+    /// At most this many address ranges listed per region.
+    pub max_ranges_per_region: usize,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            ssl_on: true,
+            gss_build: true,
+            roles: None,
+            interfaces: None,
+            max_ranges_per_region: 8,
+        }
+    }
+}
+
+/// A concrete connection that reaches a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Witness {
+    /// Client address, `[local]` for a Unix socket, or a host name /
+    /// samehost / samenet placeholder when `symbolic`.
+    pub addr: String,
+    pub user: String,
+    pub db: String,
+    /// Roles the user must be a member of for this witness.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub member_of: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replication: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub symbolic: bool,
+}
+
+/// A part of the connection space that a rule gets first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub file: String,
+    pub line: u32,
+    #[serde(rename = "type")]
+    pub conn_type: ConnType,
+    pub method: AuthMethod,
+    pub encryption: Encryption,
+    /// Address ranges (CIDR or `first-last`), or the symbolic address.
+    pub addresses: Vec<String>,
+    /// More ranges exist than are listed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    /// Which users: a name, `any user not named elsewhere`, `members of X`,
+    /// `names matching /re`.
+    pub users: String,
+    pub databases: String,
+    /// Only loopback addresses (127.0.0.0/8, ::1).
+    pub loopback_only: bool,
+    pub witness: Witness,
+}
+
+/// A guard (`hostnossl ... reject`) that an earlier rule bypasses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardBypass {
+    pub guard_file: String,
+    pub guard_line: u32,
+    pub by_file: String,
+    pub by_line: u32,
+    pub by_method: AuthMethod,
+    pub witness: Witness,
+}
+
+/// Per-rule result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleReach {
+    pub file: String,
+    pub line: u32,
+    #[serde(rename = "type")]
+    pub conn_type: ConnType,
+    pub method: AuthMethod,
+    pub raw: String,
+    /// Some unencrypted TCP connection matches this rule first and the
+    /// method is not `reject`.
+    pub plaintext_reachable: bool,
+    /// Reached by unencrypted TCP at all (guards included).
+    pub plaintext_matched: bool,
+    pub ssl_matched: bool,
+    pub gss_matched: bool,
+    pub local_matched: bool,
+    /// No connection of any kind matches it first.
+    pub never_matches: bool,
+    pub reason: Option<String>,
+    /// Earlier rules that take its space (when it never matches).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shadowed_by: Vec<String>,
+    /// Its plaintext region lies within loopback addresses only.
+    pub plaintext_loopback_only: bool,
+    pub plaintext_witness: Option<Witness>,
+    /// The rule is a plaintext guard (`hostnossl ... reject`).
+    pub guard: bool,
+    /// Depends on DNS / interfaces / memberships that are unknown here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The `hba check` model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reachability {
+    pub rules: Vec<RuleReach>,
+    pub plaintext_regions: Vec<Region>,
+    pub guard_bypasses: Vec<GuardBypass>,
+    pub errors: Vec<HbaError>,
+    pub notes: Vec<String>,
+}
+
+// ---------------------------------------------------------------- keys
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum UK {
+    All,
+    Lit(u32),
+    Group(u32),
+    Re(u32),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum DK {
+    All,
+    Lit(u32),
+    SameUser,
+    SameRole,
+    Re(u32),
+    Repl,
+}
+
+#[derive(Default)]
+struct Interner {
+    map: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.map.get(s) {
+            return i;
+        }
+        let i = self.map.len() as u32;
+        self.map.insert(s.to_string(), i);
+        i
+    }
+    fn get(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+}
+
+// ------------------------------------------------------- interval sets
+
+const V4_MAX: u128 = u32::MAX as u128;
+const V6_MAX: u128 = u128::MAX;
+
+#[derive(Default)]
+struct Iv {
+    merged: BTreeMap<u128, u128>,
+    painted: BTreeMap<u128, (u128, u32)>,
+}
+
+impl Iv {
+    /// End of the merged interval holding `p`.
+    fn covering_end(&self, p: u128) -> Option<u128> {
+        self.merged
+            .range(..=p)
+            .next_back()
+            .and_then(|(_, &e)| (e >= p).then_some(e))
+    }
+
+    /// Start of the first merged interval starting after `p`.
+    fn next_start(&self, p: u128) -> Option<u128> {
+        if p == u128::MAX {
+            return None;
+        }
+        self.merged.range(p + 1..).next().map(|(&s, _)| s)
+    }
+
+    fn insert(&mut self, a: u128, b: u128, owner: u32) {
+        // paint the gaps first (attribution), then merge
+        let mut p = a;
+        loop {
+            if let Some(e) = self.covering_end(p) {
+                if e >= b {
+                    break;
+                }
+                p = e + 1;
+                continue;
+            }
+            let gap_end = match self.next_start(p) {
+                Some(s) if s <= b => s - 1,
+                _ => b,
+            };
+            self.painted.insert(p, (gap_end, owner));
+            if gap_end >= b {
+                break;
+            }
+            p = gap_end + 1;
+        }
+        // merge [a,b] into merged
+        let mut lo = a;
+        let mut hi = b;
+        if let Some((&s, &e)) = self.merged.range(..=a).next_back() {
+            if e.saturating_add(1) >= a {
+                lo = s;
+                hi = hi.max(e);
+            }
+        }
+        let overl: Vec<u128> = self
+            .merged
+            .range(lo..)
+            .take_while(|(&s, _)| s <= hi.saturating_add(1) || hi == u128::MAX)
+            .map(|(&s, _)| s)
+            .collect();
+        for s in overl {
+            if s > hi.saturating_add(1) && hi != u128::MAX {
+                break;
+            }
+            let e = self.merged.remove(&s).unwrap();
+            hi = hi.max(e);
+        }
+        self.merged.insert(lo, hi);
+    }
+
+    /// Owners painted over [a,b], at most `max` distinct ones.
+    fn owners(&self, a: u128, b: u128, max: usize, out: &mut Vec<u32>) {
+        let start = self
+            .painted
+            .range(..=a)
+            .next_back()
+            .filter(|(_, &(e, _))| e >= a)
+            .map(|(&s, _)| s)
+            .unwrap_or(a);
+        for (_, &(_, o)) in self.painted.range(start..=b) {
+            if !out.contains(&o) {
+                out.push(o);
+                if out.len() >= max {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Cover {
+    v4: Iv,
+    v6: Iv,
+}
+
+impl Cover {
+    fn fam(&self, v6: bool) -> &Iv {
+        if v6 {
+            &self.v6
+        } else {
+            &self.v4
+        }
+    }
+    fn fam_mut(&mut self, v6: bool) -> &mut Iv {
+        if v6 {
+            &mut self.v6
+        } else {
+            &mut self.v4
+        }
+    }
+}
+
+/// First point of [lo,hi] no cover holds.
+fn first_gap(covers: &[&Iv], lo: u128, hi: u128) -> Option<u128> {
+    let mut p = lo;
+    loop {
+        let mut moved = false;
+        for c in covers {
+            if let Some(e) = c.covering_end(p) {
+                if e >= hi {
+                    return None;
+                }
+                p = e + 1;
+                moved = true;
+            }
+        }
+        if !moved {
+            return Some(p);
+        }
+    }
+}
+
+/// Uncovered sub-ranges of [lo,hi] (at most `max`; the flag says more).
+fn gaps(covers: &[&Iv], lo: u128, hi: u128, max: usize) -> (Vec<(u128, u128)>, bool) {
+    let mut out = Vec::new();
+    let mut p = lo;
+    while let Some(g) = first_gap(covers, p, hi) {
+        let end = covers
+            .iter()
+            .filter_map(|c| c.next_start(g))
+            .filter(|&s| s <= hi)
+            .min()
+            .map(|s| s - 1)
+            .unwrap_or(hi);
+        if out.len() == max {
+            return (out, true);
+        }
+        out.push((g, end));
+        if end >= hi {
+            break;
+        }
+        p = end + 1;
+    }
+    (out, false)
+}
+
+// ------------------------------------------------------------ addresses
+
+#[derive(Clone, Debug)]
+enum AddrSpec {
+    /// (is_v6, lo, hi) inclusive ranges.
+    Ranges(Vec<(bool, u128, u128)>),
+    /// Host name, or samehost / samenet without interfaces.
+    Symbolic(String),
+}
+
+fn loopback_ranges() -> [(bool, u128, u128); 2] {
+    [(false, 0x7f00_0000, 0x7fff_ffff), (true, 1, 1)]
+}
+
+fn range_of(addr: IpAddr, mask: IpAddr) -> Option<(bool, u128, u128)> {
+    let p = ip::mask_prefix(mask)?;
+    let v6 = addr.is_ipv6();
+    let bits = if v6 { 128 } else { 32 };
+    let a = ip::to_u128(addr);
+    let host = if p as u32 == bits {
+        0
+    } else if v6 {
+        u128::MAX >> p
+    } else {
+        (V4_MAX >> p) & V4_MAX
+    };
+    let lo = a & !host;
+    Some((v6, lo, lo | host))
+}
+
+/// Intervals of a non-contiguous mask when there are few of them.
+fn noncontiguous(addr: IpAddr, mask: IpAddr, limit: usize) -> Option<Vec<(bool, u128, u128)>> {
+    let v6 = addr.is_ipv6();
+    let bits: u32 = if v6 { 128 } else { 32 };
+    let m = ip::to_u128(mask);
+    let a = ip::to_u128(addr) & m;
+    // trailing free bits form one interval; the other free bits enumerate
+    let tz = if m == 0 {
+        bits
+    } else {
+        m.trailing_zeros().min(bits)
+    };
+    let free_high: Vec<u32> = (tz..bits).filter(|b| m & (1u128 << b) == 0).collect();
+    if free_high.len() > 20 || (1usize << free_high.len()) > limit {
+        return None;
+    }
+    let low_mask = if tz == 0 {
+        0
+    } else if tz >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << tz) - 1
+    };
+    let mut out = Vec::new();
+    for combo in 0..(1u128 << free_high.len()) {
+        let mut base = a;
+        for (i, b) in free_high.iter().enumerate() {
+            if combo & (1 << i) != 0 {
+                base |= 1u128 << b;
+            }
+        }
+        out.push((v6, base & !low_mask, base | low_mask));
+    }
+    out.sort();
+    Some(out)
+}
+
+fn addr_spec(r: &HbaRule, o: &AnalyzeOptions, notes: &mut Vec<String>) -> AddrSpec {
+    match &r.address {
+        Address::None => AddrSpec::Ranges(vec![(false, 0, 0)]),
+        Address::All => AddrSpec::Ranges(vec![(false, 0, V4_MAX), (true, 0, V6_MAX)]),
+        Address::Ip { addr, mask, .. } => match range_of(*addr, *mask) {
+            Some(x) => AddrSpec::Ranges(vec![x]),
+            None => match noncontiguous(*addr, *mask, 4096) {
+                Some(v) => AddrSpec::Ranges(v),
+                None => {
+                    notes.push(format!(
+                        "non-contiguous mask {} splits into too many ranges: only its first address is analysed",
+                        ip::ntop(*mask)
+                    ));
+                    let a = ip::to_u128(*addr) & ip::to_u128(*mask);
+                    AddrSpec::Ranges(vec![(addr.is_ipv6(), a, a)])
+                }
+            },
+        },
+        Address::Hostname(h) => {
+            notes.push(format!(
+                "host name \"{h}\": reverse and forward DNS of each client decide at connection time"
+            ));
+            AddrSpec::Symbolic(h.clone())
+        }
+        Address::SameHost | Address::SameNet => {
+            let host = r.address == Address::SameHost;
+            let word = if host { "samehost" } else { "samenet" };
+            match &o.interfaces {
+                Some(ifs) => {
+                    let mut v = Vec::new();
+                    for i in ifs {
+                        let m = if host {
+                            if i.addr.is_ipv6() {
+                                IpAddr::V6(u128::MAX.into())
+                            } else {
+                                IpAddr::V4(u32::MAX.into())
+                            }
+                        } else {
+                            i.netmask
+                        };
+                        if let Some(x) = range_of(i.addr, m) {
+                            v.push(x);
+                        }
+                    }
+                    notes.push(format!(
+                        "{word} resolved from this host's interfaces: {}",
+                        v.iter()
+                            .map(|x| range_text(*x))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    AddrSpec::Ranges(v)
+                }
+                None => {
+                    notes.push(format!(
+                        "{word}: the server's interfaces decide (run the check on the server to resolve it)"
+                    ));
+                    AddrSpec::Symbolic(word.to_string())
+                }
+            }
+        }
+    }
+}
+
+fn range_text((v6, lo, hi): (bool, u128, u128)) -> String {
+    let bits: u32 = if v6 { 128 } else { 32 };
+    let size = hi.wrapping_sub(lo).wrapping_add(1);
+    let full = if v6 {
+        lo == 0 && hi == V6_MAX
+    } else {
+        lo == 0 && hi == V4_MAX
+    };
+    if full {
+        return format!("{}/0", ip::ntop(ip::from_u128(v6, 0)));
+    }
+    if size.is_power_of_two() && lo % size == 0 {
+        let p = bits - size.trailing_zeros();
+        return format!("{}/{}", ip::ntop(ip::from_u128(v6, lo)), p);
+    }
+    format!(
+        "{}-{}",
+        ip::ntop(ip::from_u128(v6, lo)),
+        ip::ntop(ip::from_u128(v6, hi))
+    )
+}
+
+/// A readable address inside [lo,hi].
+fn nice_point(v6: bool, lo: u128, hi: u128, avoid_loopback: bool) -> u128 {
+    let cands: &[&str] = if v6 {
+        &["2001:db8::10", "fd00::10", "::1"]
+    } else {
+        &[
+            "203.0.113.10",
+            "10.1.2.3",
+            "192.168.1.10",
+            "172.16.0.10",
+            "127.0.0.1",
+        ]
+    };
+    for c in cands {
+        let x = ip::to_u128(c.parse().unwrap());
+        if x >= lo && x <= hi && !(avoid_loopback && is_loopback(v6, x)) {
+            return x;
+        }
+    }
+    if lo < hi && lo & 0xff == 0 {
+        lo + 1
+    } else {
+        lo
+    }
+}
+
+fn is_loopback(v6: bool, x: u128) -> bool {
+    if v6 {
+        x == 1
+    } else {
+        (0x7f00_0000..=0x7fff_ffff).contains(&x)
+    }
+}
+
+// ------------------------------------------------------------- witnesses
+
+#[derive(Clone, Debug)]
+struct W {
+    user: String,
+    member_of: BTreeSet<String>,
+    db: String,
+    repl: bool,
+    users_desc: String,
+    dbs_desc: String,
+}
+
+struct Ctx<'a> {
+    names: Interner,
+    user_res: Vec<regex::Regex>,
+    db_res: Vec<regex::Regex>,
+    user_re_idx: HashMap<String, u32>,
+    db_re_idx: HashMap<String, u32>,
+    re_cache_u: HashMap<String, Vec<u32>>,
+    re_cache_d: HashMap<String, Vec<u32>>,
+    fresh_user: String,
+    fresh_db: String,
+    fresh_role: String,
+    roles: Option<&'a Roles>,
+}
+
+fn fresh(base: &str, taken: &dyn Fn(&str) -> usize) -> String {
+    let mut best = (usize::MAX, base.to_string());
+    for i in 0..8 {
+        let cand = if i == 0 {
+            base.to_string()
+        } else {
+            format!("{base}{i}")
+        };
+        let score = taken(&cand);
+        if score < best.0 {
+            best = (score, cand);
+        }
+        if best.0 == 0 {
+            break;
+        }
+    }
+    best.1
+}
+
+impl<'a> Ctx<'a> {
+    fn new(file: &'a HbaFile, roles: Option<&'a Roles>) -> Ctx<'a> {
+        let mut c = Ctx {
+            names: Interner::default(),
+            user_res: Vec::new(),
+            db_res: Vec::new(),
+            user_re_idx: HashMap::new(),
+            db_re_idx: HashMap::new(),
+            re_cache_u: HashMap::new(),
+            re_cache_d: HashMap::new(),
+            fresh_user: String::new(),
+            fresh_db: String::new(),
+            fresh_role: String::new(),
+            roles,
+        };
+        for r in &file.rules {
+            for t in &r.users {
+                if let Some(re) = &t.regex {
+                    if !c.user_re_idx.contains_key(&t.text) {
+                        c.user_re_idx
+                            .insert(t.text.clone(), c.user_res.len() as u32);
+                        c.user_res.push(re.clone());
+                    }
+                } else if let Some(g) = t.group() {
+                    c.names.intern(g);
+                } else {
+                    c.names.intern(&t.text);
+                }
+            }
+            for t in &r.databases {
+                if let Some(re) = &t.regex {
+                    if !c.db_re_idx.contains_key(&t.text) {
+                        c.db_re_idx.insert(t.text.clone(), c.db_res.len() as u32);
+                        c.db_res.push(re.clone());
+                    }
+                } else {
+                    c.names.intern(&t.text);
+                }
+            }
+        }
+        let names = &c.names;
+        let (ur, dr) = (&c.user_res, &c.db_res);
+        let score_u = |s: &str| {
+            (names.get(s).is_some() as usize) * 1000 + ur.iter().filter(|r| r.is_match(s)).count()
+        };
+        let score_d = |s: &str| {
+            (names.get(s).is_some() as usize) * 1000 + dr.iter().filter(|r| r.is_match(s)).count()
+        };
+        c.fresh_user = fresh("someone_else", &score_u);
+        c.fresh_db = fresh("other_db", &score_d);
+        c.fresh_role = fresh("some_role", &|s: &str| score_u(s) + score_d(s));
+        c
+    }
+
+    fn closure(&self, user: &str, extra: &BTreeSet<String>) -> BTreeSet<String> {
+        let mut m = match self.roles {
+            Some(r) => r.closure(user),
+            None => BTreeSet::new(),
+        };
+        for e in extra {
+            m.insert(e.clone());
+            if let Some(r) = self.roles {
+                m.extend(r.closure(e));
+            }
+        }
+        m
+    }
+
+    fn ure(&mut self, s: &str) -> Vec<u32> {
+        if self.user_res.is_empty() {
+            return Vec::new();
+        }
+        if let Some(v) = self.re_cache_u.get(s) {
+            return v.clone();
+        }
+        let v: Vec<u32> = (0..self.user_res.len() as u32)
+            .filter(|&i| self.user_res[i as usize].is_match(s))
+            .collect();
+        self.re_cache_u.insert(s.to_string(), v.clone());
+        v
+    }
+
+    fn dre(&mut self, s: &str) -> Vec<u32> {
+        if self.db_res.is_empty() {
+            return Vec::new();
+        }
+        if let Some(v) = self.re_cache_d.get(s) {
+            return v.clone();
+        }
+        let v: Vec<u32> = (0..self.db_res.len() as u32)
+            .filter(|&i| self.db_res[i as usize].is_match(s))
+            .collect();
+        self.re_cache_d.insert(s.to_string(), v.clone());
+        v
+    }
+
+    fn rule_keys(&self, r: &HbaRule) -> (Vec<UK>, Vec<DK>) {
+        let mut uks = Vec::new();
+        for t in &r.users {
+            let k = if let Some(g) = t.group() {
+                UK::Group(self.names.get(g).unwrap())
+            } else if t.is_keyword("all") {
+                UK::All
+            } else if t.regex.is_some() {
+                UK::Re(self.user_re_idx[&t.text])
+            } else {
+                UK::Lit(self.names.get(&t.text).unwrap())
+            };
+            if !uks.contains(&k) {
+                uks.push(k);
+            }
+        }
+        let mut dks = Vec::new();
+        for t in &r.databases {
+            let k = if t.is_keyword("all") {
+                DK::All
+            } else if t.is_keyword("sameuser") {
+                DK::SameUser
+            } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
+                DK::SameRole
+            } else if t.is_keyword("replication") {
+                DK::Repl
+            } else if t.regex.is_some() {
+                DK::Re(self.db_re_idx[&t.text])
+            } else {
+                DK::Lit(self.names.get(&t.text).unwrap())
+            };
+            if !dks.contains(&k) {
+                dks.push(k);
+            }
+        }
+        (uks, dks)
+    }
+
+    /// Candidate witnesses (user, memberships, db) for a rule.
+    fn witnesses(&self, r: &HbaRule, limit: usize) -> Vec<W> {
+        let mut users: Vec<(String, BTreeSet<String>, String)> = Vec::new();
+        for t in &r.users {
+            if let Some(g) = t.group() {
+                match self.roles {
+                    Some(roles) => {
+                        // actual members of g
+                        let mut found = false;
+                        for u in roles.member_of.keys() {
+                            if roles.closure(u).contains(g) {
+                                users.push((u.clone(), BTreeSet::new(), format!("members of {g}")));
+                                found = true;
+                                break;
+                            }
+                        }
+                        if !found {
+                            continue;
+                        }
+                    }
+                    None => users.push((
+                        self.fresh_user.clone(),
+                        [g.to_string()].into_iter().collect(),
+                        format!("members of {g}"),
+                    )),
+                }
+            } else if t.is_keyword("all") {
+                users.push((self.fresh_user.clone(), BTreeSet::new(), "any user".into()));
+            } else if let Some(re) = &t.regex {
+                for s in crate::regexes::samples(re).into_iter().take(2) {
+                    users.push((s, BTreeSet::new(), format!("names matching {}", t.text)));
+                }
+            } else {
+                users.push((t.text.clone(), BTreeSet::new(), t.text.clone()));
+            }
+        }
+        let mut out = Vec::new();
+        'outer: for (u, m, udesc) in &users {
+            for t in &r.databases {
+                let mut m = m.clone();
+                let (db, repl, ddesc) = if t.is_keyword("all") {
+                    (self.fresh_db.clone(), false, "any database".to_string())
+                } else if t.is_keyword("sameuser") {
+                    (
+                        u.clone(),
+                        false,
+                        "the database named like the user".to_string(),
+                    )
+                } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
+                    let role = match self.roles {
+                        Some(_) => match self.closure(u, &m).into_iter().next() {
+                            Some(x) => x,
+                            None => continue,
+                        },
+                        None => {
+                            m.insert(self.fresh_role.clone());
+                            self.fresh_role.clone()
+                        }
+                    };
+                    (
+                        role,
+                        false,
+                        "a database named like a role of the user".to_string(),
+                    )
+                } else if t.is_keyword("replication") {
+                    (
+                        "replication".to_string(),
+                        true,
+                        "physical replication".to_string(),
+                    )
+                } else if let Some(re) = &t.regex {
+                    match crate::regexes::samples(re).into_iter().next() {
+                        Some(s) => (s, false, format!("names matching {}", t.text)),
+                        None => continue,
+                    }
+                } else {
+                    (t.text.clone(), false, t.text.clone())
+                };
+                out.push(W {
+                    user: u.clone(),
+                    member_of: m,
+                    db,
+                    repl,
+                    users_desc: udesc.clone(),
+                    dbs_desc: ddesc,
+                });
+                if out.len() >= limit {
+                    break 'outer;
+                }
+            }
+        }
+        out
+    }
+
+    /// Index keys a witness matches.
+    fn witness_keys(&mut self, w: &W) -> (Vec<UK>, Vec<DK>) {
+        let member = self.closure(&w.user, &w.member_of);
+        let mut uks = vec![UK::All];
+        if let Some(i) = self.names.get(&w.user) {
+            uks.push(UK::Lit(i));
+        }
+        for g in &member {
+            if let Some(i) = self.names.get(g) {
+                uks.push(UK::Group(i));
+            }
+        }
+        for i in self.ure(&w.user) {
+            uks.push(UK::Re(i));
+        }
+        let mut dks = Vec::new();
+        if w.repl {
+            dks.push(DK::Repl);
+        } else {
+            dks.push(DK::All);
+            if let Some(i) = self.names.get(&w.db) {
+                dks.push(DK::Lit(i));
+            }
+            if w.db == w.user {
+                dks.push(DK::SameUser);
+            }
+            if member.contains(&w.db) {
+                dks.push(DK::SameRole);
+            }
+            for i in self.dre(&w.db) {
+                dks.push(DK::Re(i));
+            }
+        }
+        (uks, dks)
+    }
+
+    fn rule_matches(&self, r: &HbaRule, w: &W) -> bool {
+        let member = self.closure(&w.user, &w.member_of);
+        let mf = |x: &str| member.contains(x);
+        db_matches(&r.databases, &w.db, &w.user, w.repl, &mf)
+            && user_matches(&r.users, &w.user, &mf)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Local,
+    Plain,
+    Ssl,
+    Gss,
+}
+
+impl Kind {
+    fn enc(self) -> Option<Encryption> {
+        match self {
+            Kind::Local => None,
+            Kind::Plain => Some(Encryption::None),
+            Kind::Ssl => Some(Encryption::Ssl),
+            Kind::Gss => Some(Encryption::Gss),
+        }
+    }
+}
+
+struct Hit {
+    witness: Witness,
+    region: Option<Region>,
+    loopback_only: bool,
+}
+
+struct Sweep {
+    covers: HashMap<(UK, DK), Cover>,
+}
+
+impl Sweep {
+    fn covers_for<'s>(&'s self, uks: &[UK], dks: &[DK], v6: bool) -> Vec<&'s Iv> {
+        let mut v = Vec::new();
+        for u in uks {
+            for d in dks {
+                if let Some(c) = self.covers.get(&(*u, *d)) {
+                    v.push(c.fam(v6));
+                }
+            }
+        }
+        v
+    }
+}
+
+const WITNESS_LIMIT: usize = 16;
+
+/// Run the analysis.
+pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
+    let mut ctx = Ctx::new(file, opts.roles.as_ref());
+    let n = file.rules.len();
+    let mut notes_per_rule: Vec<Vec<String>> = vec![Vec::new(); n];
+    let specs: Vec<AddrSpec> = file
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| addr_spec(r, opts, &mut notes_per_rule[i]))
+        .collect();
+    let keys: Vec<(Vec<UK>, Vec<DK>)> = file.rules.iter().map(|r| ctx.rule_keys(r)).collect();
+    let mut kinds = vec![Kind::Local, Kind::Plain];
+    if opts.ssl_on {
+        kinds.push(Kind::Ssl);
+    }
+    if opts.gss_build {
+        kinds.push(Kind::Gss);
+    }
+    let guards: Vec<usize> = (0..n)
+        .filter(|&i| {
+            let r = &file.rules[i];
+            r.conn_type == ConnType::HostNoSsl && r.method == AuthMethod::Reject
+        })
+        .collect();
+
+    // results[kind][rule]
+    let mut hits: HashMap<(usize, usize), Hit> = HashMap::new();
+    let mut shadow: HashMap<usize, Vec<u32>> = HashMap::new();
+    let mut bypasses: Vec<GuardBypass> = Vec::new();
+    let mut guard_budget: usize = 2_000_000;
+    let mut guard_truncated = false;
+
+    for (ki, &kind) in kinds.iter().enumerate() {
+        let mut sweep = Sweep {
+            covers: HashMap::new(),
+        };
+        for i in 0..n {
+            let r = &file.rules[i];
+            if !r.conn_type.admits(kind.enc()) {
+                continue;
+            }
+            let ws = ctx.witnesses(r, WITNESS_LIMIT);
+            let mut hit: Option<Hit> = None;
+            let mut first_region_done = false;
+            for w in &ws {
+                if !ctx.rule_matches(r, w) {
+                    continue;
+                }
+                let (uks, dks) = ctx.witness_keys(w);
+                match &specs[i] {
+                    AddrSpec::Symbolic(s) => {
+                        // may match unless every address is already taken
+                        let taken =
+                            [(false, 0, V4_MAX), (true, 0, V6_MAX)]
+                                .iter()
+                                .all(|&(v6, lo, hi)| {
+                                    first_gap(&sweep.covers_for(&uks, &dks, v6), lo, hi).is_none()
+                                });
+                        if !taken {
+                            let wit = Witness {
+                                addr: s.clone(),
+                                user: w.user.clone(),
+                                db: w.db.clone(),
+                                member_of: w.member_of.iter().cloned().collect(),
+                                replication: w.repl,
+                                symbolic: true,
+                            };
+                            if kind == Kind::Plain && r.method != AuthMethod::Reject {
+                                let reg = Region {
+                                    file: r.file.clone(),
+                                    line: r.line,
+                                    conn_type: r.conn_type,
+                                    method: r.method,
+                                    encryption: Encryption::None,
+                                    addresses: vec![s.clone()],
+                                    truncated: false,
+                                    users: w.users_desc.clone(),
+                                    databases: w.dbs_desc.clone(),
+                                    loopback_only: false,
+                                    witness: wit.clone(),
+                                };
+                                if hit.is_none() {
+                                    hit = Some(Hit {
+                                        witness: wit,
+                                        region: Some(reg),
+                                        loopback_only: false,
+                                    });
+                                }
+                            } else if hit.is_none() {
+                                hit = Some(Hit {
+                                    witness: wit,
+                                    region: None,
+                                    loopback_only: false,
+                                });
+                            }
+                            break;
+                        }
+                    }
+                    AddrSpec::Ranges(ranges) => {
+                        let mut found: Option<(bool, u128)> = None;
+                        let mut nonloop: Option<(bool, u128)> = None;
+                        let mut all_gaps: Vec<(bool, u128, u128)> = Vec::new();
+                        let mut truncated = false;
+                        for &(v6, lo, hi) in ranges {
+                            let cov = sweep.covers_for(&uks, &dks, v6);
+                            if kind == Kind::Local {
+                                if first_gap(&cov, lo, hi).is_some() {
+                                    found = Some((false, 0));
+                                }
+                                continue;
+                            }
+                            let (g, t) = gaps(&cov, lo, hi, opts.max_ranges_per_region);
+                            truncated |= t;
+                            for (a, b) in g {
+                                if found.is_none() {
+                                    found = Some((v6, nice_point(v6, a, b, false)));
+                                }
+                                if nonloop.is_none() {
+                                    // a non-loopback point inside [a,b]
+                                    for &(lv6, la, lb) in &loopback_ranges() {
+                                        if lv6 != v6 {
+                                            continue;
+                                        }
+                                        if a < la {
+                                            nonloop =
+                                                Some((v6, nice_point(v6, a, b.min(la - 1), true)));
+                                        } else if b > lb {
+                                            nonloop =
+                                                Some((v6, nice_point(v6, a.max(lb + 1), b, true)));
+                                        }
+                                    }
+                                }
+                                all_gaps.push((v6, a, b));
+                            }
+                            if truncated && nonloop.is_none() {
+                                // more gaps beyond the listed ones: look for
+                                // a non-loopback one directly
+                                for &(lv6, la, lb) in &loopback_ranges() {
+                                    if lv6 != v6 {
+                                        continue;
+                                    }
+                                    if lo < la {
+                                        if let Some(p) = first_gap(&cov, lo, hi.min(la - 1)) {
+                                            nonloop = Some((v6, p));
+                                        }
+                                    }
+                                    if nonloop.is_none() && hi > lb {
+                                        if let Some(p) = first_gap(&cov, lo.max(lb + 1), hi) {
+                                            nonloop = Some((v6, p));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        if let Some((v6, p)) = found {
+                            let point = nonloop.unwrap_or((v6, p));
+                            let wit = Witness {
+                                addr: if kind == Kind::Local {
+                                    "[local]".into()
+                                } else {
+                                    ip::ntop(ip::from_u128(point.0, point.1))
+                                },
+                                user: w.user.clone(),
+                                db: w.db.clone(),
+                                member_of: w.member_of.iter().cloned().collect(),
+                                replication: w.repl,
+                                symbolic: false,
+                            };
+                            let loopback_only = kind != Kind::Local && nonloop.is_none();
+                            let region = (kind == Kind::Plain && r.method != AuthMethod::Reject)
+                                .then(|| Region {
+                                    file: r.file.clone(),
+                                    line: r.line,
+                                    conn_type: r.conn_type,
+                                    method: r.method,
+                                    encryption: Encryption::None,
+                                    addresses: all_gaps.iter().map(|&x| range_text(x)).collect(),
+                                    truncated,
+                                    users: w.users_desc.clone(),
+                                    databases: w.dbs_desc.clone(),
+                                    loopback_only,
+                                    witness: wit.clone(),
+                                });
+                            match &mut hit {
+                                None => {
+                                    hit = Some(Hit {
+                                        witness: wit,
+                                        region,
+                                        loopback_only,
+                                    });
+                                }
+                                Some(h) => {
+                                    if h.loopback_only && !loopback_only {
+                                        h.loopback_only = false;
+                                        h.witness = wit;
+                                        if region.is_some() {
+                                            h.region = region;
+                                        }
+                                    }
+                                }
+                            }
+                            first_region_done = true;
+                            if !loopback_only {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            let _ = first_region_done;
+            // guards: does this (earlier, admitting) rule take a guard's space?
+            if kind == Kind::Plain && r.method != AuthMethod::Reject && hit.is_some() {
+                for &g in guards.iter().filter(|&&g| g > i) {
+                    if guard_budget == 0 {
+                        guard_truncated = true;
+                        break;
+                    }
+                    guard_budget = guard_budget.saturating_sub(ws.len().max(1));
+                    if let Some(w) = guard_overlap(
+                        &mut ctx,
+                        &sweep,
+                        r,
+                        i,
+                        &file.rules[g],
+                        &specs[i],
+                        &specs[g],
+                        &ws,
+                    ) {
+                        if !bypasses.iter().any(|b| {
+                            b.guard_line == file.rules[g].line
+                                && b.guard_file == file.rules[g].file
+                                && b.by_line == r.line
+                                && b.by_file == r.file
+                        }) {
+                            bypasses.push(GuardBypass {
+                                guard_file: file.rules[g].file.clone(),
+                                guard_line: file.rules[g].line,
+                                by_file: r.file.clone(),
+                                by_line: r.line,
+                                by_method: r.method,
+                                witness: w,
+                            });
+                        }
+                    }
+                }
+            }
+            match hit {
+                Some(h) => {
+                    hits.insert((ki, i), h);
+                }
+                None => {
+                    // attribution: who took this rule's space
+                    let e = shadow.entry(i).or_default();
+                    if e.len() < 5 {
+                        if let (AddrSpec::Ranges(ranges), Some(w)) =
+                            (&specs[i], ws.iter().find(|w| ctx.rule_matches(r, w)))
+                        {
+                            let (uks, dks) = ctx.witness_keys(w);
+                            for &(v6, lo, hi) in ranges {
+                                for c in sweep.covers_for(&uks, &dks, v6) {
+                                    c.owners(lo, hi, 5, e);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // add this rule's space
+            if let AddrSpec::Ranges(ranges) = &specs[i] {
+                let (uks, dks) = &keys[i];
+                for u in uks {
+                    for d in dks {
+                        let c = sweep.covers.entry((*u, *d)).or_default();
+                        for &(v6, lo, hi) in ranges {
+                            c.fam_mut(v6).insert(lo, hi, i as u32);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let kidx = |k: Kind| kinds.iter().position(|&x| x == k);
+    let mut rules = Vec::with_capacity(n);
+    let mut regions = Vec::new();
+    #[allow(clippy::needless_range_loop)]
+    for i in 0..n {
+        let r = &file.rules[i];
+        let get = |k: Kind| kidx(k).and_then(|ki| hits.get(&(ki, i)));
+        let plain = get(Kind::Plain);
+        let any = [Kind::Local, Kind::Plain, Kind::Ssl, Kind::Gss]
+            .iter()
+            .any(|&k| get(k).is_some());
+        let mut shadowed_by: Vec<String> = shadow
+            .get(&i)
+            .map(|v| {
+                let mut v = v.clone();
+                v.sort();
+                v.dedup();
+                v.iter()
+                    .map(|&o| {
+                        let x = &file.rules[o as usize];
+                        format!("{}:{}", x.file, x.line)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let reason = if any {
+            None
+        } else if r.conn_type == ConnType::HostSsl && !opts.ssl_on {
+            shadowed_by.clear();
+            Some("hostssl record cannot match because SSL is disabled (ssl = off)".to_string())
+        } else if r.conn_type == ConnType::HostGssEnc && !opts.gss_build {
+            shadowed_by.clear();
+            Some("hostgssenc record cannot match: the server is built without GSSAPI".to_string())
+        } else if !shadowed_by.is_empty() {
+            Some(format!(
+                "fully shadowed by earlier rules: {}",
+                shadowed_by.join(", ")
+            ))
+        } else {
+            Some("no connection can match it (its users, databases or addresses are never reachable)".to_string())
+        };
+        let plaintext_reachable = plain.is_some() && r.method != AuthMethod::Reject;
+        if plaintext_reachable {
+            if let Some(reg) = plain.and_then(|h| h.region.clone()) {
+                regions.push(reg);
+            }
+        }
+        let mut notes = std::mem::take(&mut notes_per_rule[i]);
+        if let Address::Ip {
+            addr: IpAddr::V4(_),
+            ..
+        } = r.address
+        {
+            if plaintext_reachable
+                || (r.method == AuthMethod::Reject && r.conn_type == ConnType::HostNoSsl)
+            {
+                notes.push("IPv4 only: IPv6 clients never match this rule".into());
+            }
+        }
+        rules.push(RuleReach {
+            file: r.file.clone(),
+            line: r.line,
+            conn_type: r.conn_type,
+            method: r.method,
+            raw: r.raw.clone(),
+            plaintext_reachable,
+            plaintext_matched: plain.is_some(),
+            ssl_matched: get(Kind::Ssl).is_some(),
+            gss_matched: get(Kind::Gss).is_some(),
+            local_matched: get(Kind::Local).is_some(),
+            never_matches: !any,
+            reason,
+            shadowed_by,
+            plaintext_loopback_only: plain.is_some_and(|h| h.loopback_only),
+            plaintext_witness: plain.map(|h| h.witness.clone()),
+            guard: r.conn_type == ConnType::HostNoSsl && r.method == AuthMethod::Reject,
+            notes,
+        });
+    }
+    let mut notes = Vec::new();
+    if guard_truncated {
+        notes.push("guard bypass analysis stopped early (very many guards times rules)".into());
+    }
+    if file.from_view {
+        notes.push("rules come from pg_hba_file_rules, which drops quoting: a quoted \"all\" or \"+name\" is read as the keyword".into());
+    }
+    if !file.loads() {
+        notes.push("the file has errors: PostgreSQL would not load it (startup fails; a reload keeps the previous rules); the analysis covers the lines that parse".into());
+    }
+    Reachability {
+        rules,
+        plaintext_regions: regions,
+        guard_bypasses: bypasses,
+        errors: file.errors.clone(),
+        notes,
+    }
+}
+
+/// Intersect an admitting rule with a later guard: a witness in both that
+/// the rules before the admitting one leave free.
+#[allow(clippy::too_many_arguments)]
+fn guard_overlap(
+    ctx: &mut Ctx,
+    sweep: &Sweep,
+    e: &HbaRule,
+    _ei: usize,
+    g: &HbaRule,
+    espec: &AddrSpec,
+    gspec: &AddrSpec,
+    ews: &[W],
+) -> Option<Witness> {
+    let (AddrSpec::Ranges(er), AddrSpec::Ranges(gr)) = (espec, gspec) else {
+        return None;
+    };
+    // witnesses of both rules, adjusted to satisfy the other one
+    let mut cands: Vec<W> = ews.to_vec();
+    cands.extend(ctx.witnesses(g, WITNESS_LIMIT));
+    let mut merged = Vec::new();
+    for w in &cands {
+        merged.push(w.clone());
+        // add group memberships the other rule needs
+        for t in e.users.iter().chain(g.users.iter()) {
+            if let Some(grp) = t.group() {
+                if ctx.roles.is_none() {
+                    let mut w2 = w.clone();
+                    w2.member_of.insert(grp.to_string());
+                    merged.push(w2);
+                }
+            }
+        }
+    }
+    for w in merged {
+        if !ctx.rule_matches(e, &w) || !ctx.rule_matches(g, &w) {
+            continue;
+        }
+        let (uks, dks) = ctx.witness_keys(&w);
+        for &(v6, a, b) in er {
+            for &(gv6, c, d) in gr {
+                if v6 != gv6 {
+                    continue;
+                }
+                let (lo, hi) = (a.max(c), b.min(d));
+                if lo > hi {
+                    continue;
+                }
+                let cov = sweep.covers_for(&uks, &dks, v6);
+                if let Some(p) = first_gap(&cov, lo, hi) {
+                    let (gs, _) = gaps(&cov, p, hi, 1);
+                    let point = gs
+                        .first()
+                        .map(|&(x, y)| nice_point(v6, x, y, true))
+                        .unwrap_or(p);
+                    return Some(Witness {
+                        addr: ip::ntop(ip::from_u128(v6, point)),
+                        user: w.user.clone(),
+                        db: w.db.clone(),
+                        member_of: w.member_of.iter().cloned().collect(),
+                        replication: w.repl,
+                        symbolic: false,
+                    });
+                }
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,245 @@
+//! `/regex` names (16+). PostgreSQL compiles them as POSIX AREs; pgtls uses
+//! the `regex` crate, which agrees on the common subset (literals, `.`,
+//! `^`, `$`, bracket classes, `*`, `+`, `?`, `{m,n}`, `|`, groups, `\d`,
+//! `\w`, `\s`). Differences: AREs have back-references (`\1`), `\m`/`\M`/
+//! `\y` word boundaries, `***=` director prefixes and collating elements
+//! (`[[.x.]]`, `[[=x=]]`); the `regex` crate rejects those (pgtls reports
+//! them as errors PostgreSQL would not give). Error texts for the common
+//! malformed patterns are PostgreSQL's own (`pg_regerror`).
+
+use regex::Regex;
+
+pub(crate) fn compile(pat: &str) -> Result<Regex, String> {
+    if let Some(e) = are_error(pat) {
+        return Err(e.to_string());
+    }
+    Regex::new(pat).map_err(|e| {
+        let s = e.to_string();
+        if s.contains("repetition") {
+            "quantifier operand invalid".to_string()
+        } else if s.contains("class") || s.contains("bracket") {
+            "brackets [] not balanced".to_string()
+        } else if s.contains("escape") {
+            "invalid escape \\ sequence".to_string()
+        } else {
+            "invalid regular expression (pgtls: pattern outside the subset it shares with PostgreSQL)".to_string()
+        }
+    })
+}
+
+/// The errors an ARE compile gives for the usual malformed patterns, in the
+/// order the ARE parser meets them (left to right).
+fn are_error(p: &str) -> Option<&'static str> {
+    let b = p.as_bytes();
+    let mut depth = 0i32;
+    let mut i = 0;
+    let mut prev_atom = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                if i + 1 >= b.len() {
+                    return Some("invalid escape \\ sequence");
+                }
+                i += 2;
+                prev_atom = true;
+                continue;
+            }
+            b'[' => {
+                // find the closing bracket (a leading ] or ^] is literal)
+                let mut j = i + 1;
+                if j < b.len() && b[j] == b'^' {
+                    j += 1;
+                }
+                if j < b.len() && b[j] == b']' {
+                    j += 1;
+                }
+                let mut closed = false;
+                while j < b.len() {
+                    if b[j] == b'[' && j + 1 < b.len() && matches!(b[j + 1], b':' | b'.' | b'=') {
+                        let kind = b[j + 1];
+                        let mut k = j + 2;
+                        while k + 1 < b.len() && !(b[k] == kind && b[k + 1] == b']') {
+                            k += 1;
+                        }
+                        if k + 1 >= b.len() {
+                            return Some("brackets [] not balanced");
+                        }
+                        j = k + 2;
+                        continue;
+                    }
+                    if b[j] == b']' {
+                        closed = true;
+                        break;
+                    }
+                    j += 1;
+                }
+                if !closed {
+                    return Some("brackets [] not balanced");
+                }
+                i = j + 1;
+                prev_atom = true;
+                continue;
+            }
+            b'(' => {
+                depth += 1;
+                prev_atom = false;
+            }
+            b')' => {
+                if depth == 0 {
+                    return Some("parentheses () not balanced");
+                }
+                depth -= 1;
+                prev_atom = true;
+            }
+            b'*' | b'+' | b'?' => {
+                if !prev_atom {
+                    return Some("quantifier operand invalid");
+                }
+            }
+            b'{' => {
+                if !prev_atom {
+                    return Some("quantifier operand invalid");
+                }
+                let Some(close) = p[i..].find('}') else {
+                    return Some("braces {} not balanced");
+                };
+                let body = &p[i + 1..i + close];
+                let mut parts = body.splitn(2, ',');
+                let lo = parts.next().unwrap_or("");
+                let hi = parts.next();
+                let num = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+                if !num(lo) || matches!(hi, Some(h) if !h.is_empty() && !num(h)) {
+                    return Some("invalid repetition count(s)");
+                }
+                let lo_v: u64 = lo.parse().unwrap_or(u64::MAX);
+                if lo_v > 255 {
+                    return Some("invalid repetition count(s)");
+                }
+                if let Some(h) = hi.filter(|h| !h.is_empty()) {
+                    let hv: u64 = h.parse().unwrap_or(u64::MAX);
+                    if hv > 255 || hv < lo_v {
+                        return Some("invalid repetition count(s)");
+                    }
+                }
+                i += close + 1;
+                continue;
+            }
+            b'|' | b'^' | b'$' => prev_atom = false,
+            _ => prev_atom = true,
+        }
+        i += 1;
+    }
+    if depth != 0 {
+        return Some("parentheses () not balanced");
+    }
+    None
+}
+
+/// Strings that match `re` (unanchored), shortest first, for witnesses.
+pub(crate) fn samples(re: &Regex) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(hir) = regex_syntax::Parser::new().parse(re.as_str()) {
+        let mut s = String::new();
+        if gen(&hir, &mut s) {
+            for cand in [s.clone(), format!("{s}_pgtls"), format!("pgtls_{s}")] {
+                if re.is_match(&cand) && !out.contains(&cand) {
+                    out.push(cand);
+                }
+            }
+        }
+    }
+    for cand in ["a", "pgtls", "x1"] {
+        if re.is_match(cand) && !out.iter().any(|o| o == cand) {
+            out.push(cand.to_string());
+        }
+    }
+    out
+}
+
+fn gen(h: &regex_syntax::hir::Hir, out: &mut String) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(l) => match std::str::from_utf8(&l.0) {
+            Ok(s) => {
+                out.push_str(s);
+                true
+            }
+            Err(_) => false,
+        },
+        HirKind::Class(Class::Unicode(c)) => {
+            let Some(r) = c.ranges().first() else {
+                return false;
+            };
+            let mut ch = r.start();
+            // prefer a printable, non-blank character inside the range
+            for cand in ['a', 'x', '0', '_'] {
+                if c.ranges()
+                    .iter()
+                    .any(|r| r.start() <= cand && cand <= r.end())
+                {
+                    ch = cand;
+                    break;
+                }
+            }
+            if ch < ' ' {
+                if let Some(r) = c.ranges().iter().find(|r| r.end() > ' ') {
+                    ch = if r.start() > ' ' { r.start() } else { '!' };
+                }
+            }
+            out.push(ch);
+            true
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            let Some(r) = c.ranges().first() else {
+                return false;
+            };
+            if r.start() < 0x80 {
+                out.push(r.start().max(b'!').min(r.end()) as char);
+                true
+            } else {
+                false
+            }
+        }
+        HirKind::Repetition(r) => {
+            for _ in 0..r.min.min(8) {
+                if !gen(&r.sub, out) {
+                    return false;
+                }
+            }
+            true
+        }
+        HirKind::Capture(c) => gen(&c.sub, out),
+        HirKind::Concat(v) => v.iter().all(|x| gen(x, out)),
+        HirKind::Alternation(v) => v.first().is_some_and(|x| gen(x, out)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_patterns_get_postgres_error_texts() {
+        assert_eq!(compile("(a").unwrap_err(), "parentheses () not balanced");
+        assert_eq!(compile("a)").unwrap_err(), "parentheses () not balanced");
+        assert_eq!(compile("[a").unwrap_err(), "brackets [] not balanced");
+        assert_eq!(compile("*a").unwrap_err(), "quantifier operand invalid");
+        assert_eq!(
+            compile("a{2,1}").unwrap_err(),
+            "invalid repetition count(s)"
+        );
+        assert!(compile("^app_[a-z]+$").is_ok());
+        assert!(compile("").is_ok());
+    }
+
+    #[test]
+    fn samples_match_their_pattern() {
+        for p in ["^app_[a-z]+$", "foo|bar", "x{3}", "^[0-9]+", "a.b", ""] {
+            let re = compile(p).unwrap();
+            let s = samples(&re);
+            assert!(!s.is_empty(), "{p}");
+            assert!(s.iter().all(|x| re.is_match(x)), "{p}: {s:?}");
+        }
+    }
+}

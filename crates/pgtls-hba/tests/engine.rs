@@ -1,0 +1,160 @@
+use pgtls_hba::*;
+use std::net::IpAddr;
+
+fn p(text: &str, v: u32) -> HbaFile {
+    parse_str(text, "/etc/pg/pg_hba.conf", &ParseOptions::version(v))
+}
+
+fn conn(addr: &str, user: &str, db: &str, enc: Encryption) -> Connection {
+    Connection {
+        addr: Some(addr.parse::<IpAddr>().unwrap()),
+        user: user.into(),
+        database: db.into(),
+        encryption: enc,
+        replication: false,
+    }
+}
+
+#[test]
+fn quoted_all_is_a_name_and_late_quote_is_keyword() {
+    let f = p(
+        "host \"all\" all 0.0.0.0/0 md5\nhost al\"l\" bob 0.0.0.0/0 trust\n",
+        180000,
+    );
+    assert!(f.loads());
+    let ctx = MatchContext::new(180000);
+    let v = explain(
+        &f,
+        &conn("10.0.0.1", "alice", "app", Encryption::None),
+        &ctx,
+    );
+    assert!(v.rejected);
+    assert_eq!(v.matched_line, None);
+    let v = explain(&f, &conn("10.0.0.1", "bob", "app", Encryption::None), &ctx);
+    assert_eq!(v.matched_line, Some(2));
+    let v = explain(
+        &f,
+        &conn("10.0.0.1", "alice", "all", Encryption::None),
+        &ctx,
+    );
+    assert_eq!(v.matched_line, Some(1));
+}
+
+#[test]
+fn ipv4_rule_does_not_cover_ipv6_client() {
+    let f = p(
+        "hostnossl all all 0.0.0.0/0 reject\nhost all all all md5\n",
+        160000,
+    );
+    let ctx = MatchContext::new(160000);
+    let v = explain(
+        &f,
+        &conn("::ffff:192.0.2.10", "u", "d", Encryption::None),
+        &ctx,
+    );
+    assert_eq!(v.matched_line, Some(2));
+    assert!(!v.rejected);
+    let v = explain(&f, &conn("192.0.2.10", "u", "d", Encryption::None), &ctx);
+    assert!(v.rejected);
+    assert_eq!(
+        v.message.as_deref(),
+        Some("pg_hba.conf rejects connection for host \"192.0.2.10\", user \"u\", database \"d\", no encryption")
+    );
+}
+
+#[test]
+fn loopback_host_line_shadows_hostnossl_guard() {
+    let text = "host all all 127.0.0.1/32 md5\nhostnossl all all 0.0.0.0/0 reject\nhostssl all all 0.0.0.0/0 scram-sha-256\n";
+    let f = p(text, 170000);
+    let r = analyze(&f, &AnalyzeOptions::default());
+    assert!(r.rules[0].plaintext_reachable);
+    assert!(r.rules[0].plaintext_loopback_only);
+    assert!(!r.rules[1].plaintext_reachable);
+    assert!(r.rules[1].plaintext_matched);
+    assert_eq!(r.guard_bypasses.len(), 1);
+    assert_eq!(r.guard_bypasses[0].guard_line, 2);
+    assert_eq!(r.guard_bypasses[0].by_line, 1);
+    assert_eq!(r.guard_bypasses[0].witness.addr, "127.0.0.1");
+    let fs = checks::findings(&f, &r, true);
+    assert!(fs.iter().any(|x| x.code == "PGT308"));
+    assert!(fs.iter().any(|x| x.code == "PGT302"));
+}
+
+#[test]
+fn fully_shadowed_rule_never_matches_and_names_the_shadow() {
+    let text =
+        "host all all 0.0.0.0/0 md5\nhost all all ::/0 md5\nhost app alice 10.0.0.0/8 trust\n";
+    let f = p(text, 150000);
+    let r = analyze(&f, &AnalyzeOptions::default());
+    assert!(r.rules[2].never_matches);
+    assert_eq!(
+        r.rules[2].shadowed_by,
+        vec!["/etc/pg/pg_hba.conf:1".to_string()]
+    );
+    assert!(!r.rules[0].never_matches);
+}
+
+#[test]
+fn only_host_lines_give_one_301_or_302_each() {
+    let text = "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\nhost all all 10.0.0.0/8 scram-sha-256\nhost app all 0.0.0.0/0 md5\n";
+    let f = p(text, 180000);
+    let r = analyze(&f, &AnalyzeOptions::default());
+    let fs = checks::findings(&f, &r, true);
+    for (line, code) in [(1, "PGT302"), (2, "PGT302"), (3, "PGT301"), (4, "PGT301")] {
+        let hits: Vec<_> = fs
+            .iter()
+            .filter(|x| {
+                (x.code == "PGT301" || x.code == "PGT302")
+                    && x.location.as_ref().unwrap().line == line
+            })
+            .collect();
+        assert_eq!(hits.len(), 1, "line {line}: {fs:?}");
+        assert_eq!(hits[0].code, code);
+    }
+}
+
+#[test]
+fn errors_carry_postgres_messages_and_lines() {
+    let f = p(
+        "host all all 10.0.0.300/8 md5\nhost db1 ,db2 app 10.0.0.0/8 md5\nlocal all all ident\n",
+        160000,
+    );
+    assert!(!f.loads());
+    assert_eq!(f.errors[0].line, 1);
+    assert_eq!(
+        f.errors[0].message,
+        "specifying both host name and CIDR mask is invalid: \"10.0.0.300/8\""
+    );
+    assert_eq!(
+        f.errors[1].message,
+        "invalid authentication method \"10.0.0.0/8\""
+    );
+    assert_eq!(f.rules[0].method, AuthMethod::Peer);
+}
+
+#[test]
+fn hostssl_with_ssl_off_loads_but_warns() {
+    let mut o = ParseOptions::version(160000);
+    o.ssl_on = false;
+    let f = parse_str(
+        "hostssl all all 0.0.0.0/0 md5\nhost all all 0.0.0.0/0 md5\n",
+        "/x/pg_hba.conf",
+        &o,
+    );
+    assert!(f.loads());
+    let rows = view_rows(&f);
+    assert_eq!(rows[0].rule_number, None);
+    assert_eq!(
+        rows[0].error.as_deref(),
+        Some("hostssl record cannot match because SSL is disabled")
+    );
+    assert_eq!(rows[1].rule_number, Some(1));
+    let r = analyze(
+        &f,
+        &AnalyzeOptions {
+            ssl_on: false,
+            ..Default::default()
+        },
+    );
+    assert!(r.rules[0].never_matches);
+}
