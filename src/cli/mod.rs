@@ -1,0 +1,72 @@
+//! Argument parsing and dispatch. Every command's work is in the library.
+
+mod audit;
+mod conn;
+mod fix;
+mod rules;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use conn::ConnArgs;
+
+/// Make PostgreSQL encryption in transit auditable, provable and enforceable.
+#[derive(Parser, Debug)]
+#[command(name = "pgtls", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Measure and explain unencrypted connections: live server and/or config files.
+    #[command(disable_help_flag = true)]
+    Audit(audit::AuditArgs),
+    /// Reproduce the classic gap on a throwaway local cluster, audit it, and stop it.
+    Demo(DemoArgs),
+    /// List every check pgtls has.
+    Rules(rules::RulesArgs),
+    /// Print the documentation of one check (e.g. `pgtls explain PGT301`).
+    Explain(rules::ExplainArgs),
+    /// Enforce encryption: hostssl rules and a TLS floor, with impact preview, atomic apply, verify and rollback.
+    Fix(fix::FixArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// PostgreSQL server binaries to use (default: discovered).
+    #[arg(long, value_name = "DIR")]
+    pub pg_bin: Option<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Output format.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Exit status 2: the command could not run.
+pub fn fail(e: &anyhow::Error) -> ExitCode {
+    eprintln!("pgtls: error: {e:#}");
+    ExitCode::from(2)
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.command {
+        Command::Audit(a) => audit::run(a),
+        Command::Demo(d) => crate::demo::run(d.pg_bin.as_deref(), d.format),
+        Command::Rules(r) => rules::run_rules(r),
+        Command::Explain(e) => rules::run_explain(e),
+        Command::Fix(f) => fix::run(f),
+    };
+    match r {
+        Ok(code) => code,
+        Err(e) => fail(&e),
+    }
+}

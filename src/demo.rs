@@ -1,0 +1,130 @@
+//! `pgtls demo`: reproduce the classic gap on a throwaway local cluster,
+//! audit it, and stop it. Without server binaries, audit the bundled example
+//! configuration offline instead.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use pgtls_cluster::PgBin;
+use pgtls_model::Severity;
+
+use crate::audit::{self, AuditOptions};
+use crate::cli::Format;
+use crate::offline::OfflineInput;
+use crate::report::{render_text, to_json, AuditReport};
+use crate::scenario::{Scenario, SESSIONS};
+
+/// The bundled example configuration (examples/scenario), embedded so the
+/// demo works from any directory.
+const EXAMPLE_FILES: &[(&str, &str)] = &[
+    (
+        "postgresql.conf",
+        include_str!("../examples/scenario/postgresql.conf"),
+    ),
+    (
+        "postgresql.auto.conf",
+        include_str!("../examples/scenario/postgresql.auto.conf"),
+    ),
+    (
+        "pg_hba.conf",
+        include_str!("../examples/scenario/pg_hba.conf"),
+    ),
+    (
+        "PG_VERSION",
+        include_str!("../examples/scenario/PG_VERSION"),
+    ),
+    (
+        "conf.d/site.conf",
+        include_str!("../examples/scenario/conf.d/site.conf"),
+    ),
+];
+
+fn say(format: Format, msg: &str) {
+    // Narration goes to stderr when stdout carries JSON.
+    match format {
+        Format::Text => println!("==> {msg}"),
+        Format::Json => eprintln!("==> {msg}"),
+    }
+}
+
+fn print_report(format: Format, r: &AuditReport) {
+    match format {
+        Format::Text => println!("{}", render_text(r)),
+        Format::Json => print!("{}", to_json(r)),
+    }
+}
+
+pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
+    let bin = match pg_bin {
+        Some(d) => Some(PgBin::at(d)?),
+        None => PgBin::find(None).ok(),
+    };
+    let Some(bin) = bin else {
+        return offline_demo(format);
+    };
+    say(
+        format,
+        &format!(
+            "Starting a throwaway PostgreSQL {}.{} cluster ({}) with ssl = on, generated certificates, `host` rules only, ssl_min_protocol_version unset",
+            bin.major,
+            bin.version_num % 10000,
+            bin.dir.display()
+        ),
+    );
+    let scenario = Scenario::start(bin)?;
+    let plain = SESSIONS.iter().filter(|s| !s.4).count();
+    say(
+        format,
+        &format!(
+            "Opened {} client sessions over 127.0.0.1 and ::1: {} without SSL (sslmode=disable), {} with SSL; port {}",
+            SESSIONS.len(),
+            plain,
+            SESSIONS.len() - plain,
+            scenario.cluster.port
+        ),
+    );
+    say(
+        format,
+        "Auditing the live server and its configuration files",
+    );
+    let report = audit::run(&AuditOptions {
+        live: Some(scenario.audit_spec()),
+        offline: OfflineInput::default(),
+        fail_on: Severity::High,
+    })?;
+    print_report(format, &report);
+    say(format, "Stopping the throwaway cluster");
+    drop(scenario);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn offline_demo(format: Format) -> Result<ExitCode> {
+    eprintln!(
+        "pgtls demo: no PostgreSQL server binaries found (looked at PGTLS_PG_BIN, pg_config --bindir, /usr/lib/postgresql/*/bin, {}/*/bin and PATH).\n\
+         Install them to run the live demo: `apt-get install postgresql` (Debian/Ubuntu) or `scripts/install-pg`.\n\
+         Auditing the bundled example configuration (examples/scenario) offline instead.\n",
+        pgtls_cluster::PG_ROOT_DEFAULT
+    );
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    for (name, text) in EXAMPLE_FILES {
+        let p = dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&p, text)?;
+    }
+    // The scenario has its certificates in place.
+    let certs = pgtls_cluster::Certs::generate(dir.path())?;
+    std::fs::rename(&certs.ca_cert, dir.path().join("root.crt"))?;
+    let report = audit::run(&AuditOptions {
+        live: None,
+        offline: OfflineInput {
+            config_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        },
+        fail_on: Severity::High,
+    })?;
+    print_report(format, &report);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,235 @@
+//! Impact preview and lockout guard: what the new rules would reject,
+//! computed with the hba engine's first-match simulator.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use pgtls_hba::{
+    explain, Connection, Encryption as HbaEnc, HbaFile, Interface, MatchContext, Roles,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{Encryption, HbaSource, ServerFacts, Session, SessionKind};
+use crate::stats::Bucket;
+
+/// A current session the new rules would reject (on its next connection).
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedSession {
+    #[serde(flatten)]
+    pub session: Session,
+    /// What the server would log.
+    pub message: String,
+}
+
+/// A client from `--client-inventory` that would stop working.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InventoryClient {
+    pub file: String,
+    pub line: u32,
+    #[serde(default)]
+    pub driver: String,
+    #[serde(default)]
+    pub effective_sslmode: String,
+    #[serde(default)]
+    pub may_be_plaintext: bool,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Impact {
+    /// Current sessions whose kind of connection the new rules reject.
+    pub rejected_sessions: u32,
+    pub by_user: Vec<Bucket>,
+    pub by_database: Vec<Bucket>,
+    pub by_application: Vec<Bucket>,
+    pub by_client_addr: Vec<Bucket>,
+    pub sessions: Vec<RejectedSession>,
+    /// Clients from the inventory that never ask for TLS.
+    pub inventory: Vec<InventoryClient>,
+}
+
+impl Impact {
+    pub fn would_break(&self) -> bool {
+        self.rejected_sessions > 0 || !self.inventory.is_empty()
+    }
+}
+
+/// The matcher's view of this server: role memberships from the live
+/// server, interfaces when this is the server's host.
+pub fn match_context(facts: &ServerFacts, version_num: u32) -> MatchContext {
+    let mut member_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (m, r) in &facts.memberships {
+        member_of.entry(m.clone()).or_default().insert(r.clone());
+    }
+    let mut ctx = MatchContext::new(version_num);
+    ctx.ssl_on = true;
+    ctx.roles = Roles {
+        member_of,
+        known: facts.sessions.is_some(),
+    };
+    if facts.files.hba_source == Some(HbaSource::File) {
+        ctx.interfaces = Interface::local();
+    }
+    ctx
+}
+
+fn enc(e: Encryption) -> HbaEnc {
+    match e {
+        Encryption::None => HbaEnc::None,
+        Encryption::Ssl => HbaEnc::Ssl,
+        Encryption::Gss => HbaEnc::Gss,
+    }
+}
+
+pub fn connection_of(s: &Session) -> Connection {
+    Connection {
+        addr: Some(s.client_addr),
+        user: s.user.clone().unwrap_or_default(),
+        // A physical walsender has no database.
+        database: s.database.clone().unwrap_or_default(),
+        encryption: enc(s.encryption),
+        replication: s.kind == SessionKind::Walsender && s.database.is_none(),
+    }
+}
+
+fn group(rejected: &[RejectedSession], key: impl Fn(&Session) -> String) -> Vec<Bucket> {
+    let mut m: BTreeMap<String, u32> = BTreeMap::new();
+    for r in rejected {
+        *m.entry(key(&r.session)).or_default() += 1;
+    }
+    let mut v: Vec<Bucket> = m
+        .into_iter()
+        .map(|(key, n)| Bucket {
+            key,
+            total: n,
+            unencrypted: n,
+        })
+        .collect();
+    v.sort_by(|a, b| b.total.cmp(&a.total).then(a.key.cmp(&b.key)));
+    v
+}
+
+pub fn sessions(after: &HbaFile, ctx: &MatchContext, sessions: &[Session]) -> Impact {
+    let rejected: Vec<RejectedSession> = sessions
+        .iter()
+        .filter_map(|s| {
+            let v = explain(after, &connection_of(s), ctx);
+            v.rejected.then(|| RejectedSession {
+                session: s.clone(),
+                message: v.message.unwrap_or_default(),
+            })
+        })
+        .collect();
+    let none = || crate::stats::NULL_KEY.to_string();
+    Impact {
+        rejected_sessions: rejected.len() as u32,
+        by_user: group(&rejected, |s| s.user.clone().unwrap_or_else(none)),
+        by_database: group(&rejected, |s| s.database.clone().unwrap_or_else(none)),
+        by_application: group(&rejected, |s| {
+            s.application_name.clone().unwrap_or_else(none)
+        }),
+        by_client_addr: group(&rejected, |s| s.client_addr.to_string()),
+        sessions: rejected,
+        inventory: Vec::new(),
+    }
+}
+
+/// Clients in a `pgtls clients scan --format json` inventory that never
+/// ask for TLS (`sslmode=disable` or a driver default without TLS): they
+/// break once plaintext is refused. `prefer` and `allow` clients switch to
+/// TLS by themselves.
+pub fn inventory(path: &Path) -> Result<Vec<InventoryClient>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the client inventory {}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{}: not JSON from `pgtls clients scan --format json`",
+            path.display()
+        )
+    })?;
+    let Some(items) = v.get("findings").and_then(|f| f.as_array()) else {
+        bail!(
+            "{}: no findings[] array (expected `pgtls clients scan --format json`)",
+            path.display()
+        );
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let c: InventoryClient = serde_json::from_value(item.clone())
+            .with_context(|| format!("{}: findings[{i}]", path.display()))?;
+        let mode = c.effective_sslmode.as_str();
+        if c.may_be_plaintext && !matches!(mode, "prefer" | "allow") {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// Connections that must survive: the tool's own, and each `--keep-access`
+/// USER@ADDR[/DB]. Returns the lockouts; adds warnings for access that
+/// survives only over TLS.
+pub fn lockout(
+    before: &HbaFile,
+    after: &HbaFile,
+    ctx: &MatchContext,
+    facts: &ServerFacts,
+    keep: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    if let Some(own) = facts.sessions.as_ref().and_then(|s| s.own.as_ref()) {
+        let v = explain(after, &connection_of(own), ctx);
+        if v.rejected {
+            out.push(format!(
+                "the tool's own connection ({}@{}, {}) would be rejected: {}",
+                own.user.as_deref().unwrap_or("?"),
+                own.client_addr,
+                enc(own.encryption).as_str(),
+                v.message.unwrap_or_default()
+            ));
+        }
+    }
+    for k in keep {
+        let (user, rest) = k
+            .split_once('@')
+            .with_context(|| format!("--keep-access {k}: expected USER@ADDR[/DB]"))?;
+        let (addr, db) = rest.split_once('/').unwrap_or((rest, "postgres"));
+        let addr: IpAddr = addr
+            .trim_matches(['[', ']'])
+            .parse()
+            .with_context(|| format!("--keep-access {k}: {addr} is not an IP address"))?;
+        let conn = |e| Connection {
+            addr: Some(addr),
+            user: user.to_string(),
+            database: db.to_string(),
+            encryption: e,
+            replication: false,
+        };
+        let admitted = |f: &HbaFile, e| !explain(f, &conn(e), ctx).rejected;
+        let before_any = admitted(before, HbaEnc::None) || admitted(before, HbaEnc::Ssl);
+        let after_plain = admitted(after, HbaEnc::None);
+        let after_ssl = admitted(after, HbaEnc::Ssl);
+        if !after_plain && !after_ssl {
+            out.push(format!(
+                "--keep-access {k}: would be rejected{}",
+                if before_any {
+                    " (admitted today)"
+                } else {
+                    " (already rejected today)"
+                }
+            ));
+        } else if !after_plain && admitted(before, HbaEnc::None) {
+            warnings.push(format!(
+                "--keep-access {k}: admitted only over TLS after the change (use sslmode=require or better)"
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,145 @@
+//! Opening the audit's own connection, with libpq's sslmode semantics.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use pgtls_model::Secret;
+
+use super::tls::{client_config, Verification};
+
+/// libpq's sslmode values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Allow,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+/// Where and how to connect: the resolved libpq parameters the audit uses.
+#[derive(Debug, Clone)]
+pub struct ConnectSpec {
+    /// (host or socket directory, port) pairs, tried in order.
+    pub hosts: Vec<(String, u16)>,
+    pub user: String,
+    pub dbname: String,
+    pub password: Option<Secret>,
+    pub sslmode: SslMode,
+    pub sslrootcert: Option<PathBuf>,
+    pub application_name: String,
+    pub connect_timeout: Duration,
+}
+
+impl ConnectSpec {
+    /// `user@host:port/db`, for messages. Never contains the password.
+    pub fn describe(&self) -> String {
+        let hosts: Vec<String> = self
+            .hosts
+            .iter()
+            .map(|(h, p)| {
+                if h.contains(':') && !h.starts_with('/') {
+                    format!("[{h}]:{p}")
+                } else {
+                    format!("{h}:{p}")
+                }
+            })
+            .collect();
+        format!("{}@{}/{}", self.user, hosts.join(","), self.dbname)
+    }
+}
+
+/// Connect as libpq would for this sslmode: `prefer` tries TLS and falls
+/// back to plaintext, `allow` tries plaintext first and then TLS.
+pub fn connect(spec: &ConnectSpec) -> Result<postgres::Client> {
+    if spec.hosts.is_empty() {
+        bail!("no host to connect to");
+    }
+    let root = spec.sslrootcert.as_deref().filter(|p| p.exists());
+    let verification = match spec.sslmode {
+        SslMode::VerifyFull => Verification::Full,
+        SslMode::VerifyCa => Verification::Chain,
+        // libpq: require with an existing root certificate acts as verify-ca.
+        SslMode::Require if root.is_some() => Verification::Chain,
+        _ => Verification::None,
+    };
+    if matches!(verification, Verification::Chain | Verification::Full) && root.is_none() {
+        bail!(
+            "sslmode={} needs a root certificate: set sslrootcert (the file {} does not exist)",
+            sslmode_str(spec.sslmode),
+            spec.sslrootcert
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "~/.postgresql/root.crt".into())
+        );
+    }
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(client_config(verification, root)?);
+    let attempts: &[postgres::config::SslMode] = match spec.sslmode {
+        SslMode::Disable => &[postgres::config::SslMode::Disable],
+        SslMode::Allow => &[
+            postgres::config::SslMode::Disable,
+            postgres::config::SslMode::Require,
+        ],
+        SslMode::Prefer => &[postgres::config::SslMode::Prefer],
+        _ => &[postgres::config::SslMode::Require],
+    };
+    let mut last_err = None;
+    for (host, port) in &spec.hosts {
+        for mode in attempts {
+            let mut cfg = postgres::Config::new();
+            if host.starts_with('/') {
+                cfg.host_path(host);
+            } else {
+                cfg.host(host);
+            }
+            cfg.port(*port)
+                .user(&spec.user)
+                .dbname(&spec.dbname)
+                .application_name(&spec.application_name)
+                .connect_timeout(spec.connect_timeout)
+                .ssl_mode(*mode);
+            if let Some(pw) = &spec.password {
+                cfg.password(pw.expose());
+            }
+            match cfg.connect(tls.clone()) {
+                Ok(c) => return Ok(c),
+                Err(e) => last_err = Some(e),
+            }
+        }
+    }
+    let e = last_err.expect("at least one attempt");
+    Err(describe_error(e)).with_context(|| format!("could not connect to {}", spec.describe()))
+}
+
+fn describe_error(e: postgres::Error) -> anyhow::Error {
+    if let Some(db) = e.as_db_error() {
+        anyhow::anyhow!(
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        )
+    } else {
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            src = s.source();
+        }
+        anyhow::anyhow!(msg)
+    }
+}
+
+pub fn sslmode_str(m: SslMode) -> &'static str {
+    match m {
+        SslMode::Disable => "disable",
+        SslMode::Allow => "allow",
+        SslMode::Prefer => "prefer",
+        SslMode::Require => "require",
+        SslMode::VerifyCa => "verify-ca",
+        SslMode::VerifyFull => "verify-full",
+    }
+}
