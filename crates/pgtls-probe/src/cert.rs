@@ -493,7 +493,7 @@ mod tests {
     #[test]
     fn rsa_modulus_bits_ignore_the_sign_byte() {
         let mut m = vec![0u8];
-        m.extend(std::iter::repeat(0xFF).take(256));
+        m.extend(std::iter::repeat_n(0xFF, 256));
         assert_eq!(rsa_bits(&m), 2048);
         assert_eq!(rsa_bits(&[0x01, 0x00]), 9);
     }

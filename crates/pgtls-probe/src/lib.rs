@@ -14,6 +14,7 @@
 //! Entry points: [`probe_target`] (async), [`probe_blocking`], and
 //! [`fleet::probe_fleet`] for many targets with bounded memory.
 
+pub mod app;
 pub mod cert;
 pub mod checks;
 pub mod fleet;

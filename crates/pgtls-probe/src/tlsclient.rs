@@ -117,7 +117,7 @@ pub async fn handshake(
             Ok(Ok(Session {
                 version: c
                     .protocol_version()
-                    .map(|v| u16::from(v))
+                    .map(u16::from)
                     .unwrap_or_default(),
                 suite: c
                     .negotiated_cipher_suite()
