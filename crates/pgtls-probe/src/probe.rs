@@ -175,13 +175,13 @@ fn accepted_as(a: &HelloAnswer, version: u16) -> Option<&hello::ServerHello> {
 struct Negotiation {
     gss: Option<String>,
     ssl: String,
-    session: Option<Result<Session, Refusal>>,
+    /// The connection after 'S', ready for the TLS handshake.
+    conn: Option<Conn>,
 }
 
-async fn negotiation(ctx: &Ctx<'_>) -> Result<Negotiation, StepError> {
-    let t = Tracker::new();
-    with_deadline(ctx.budget(), &t, async {
-        let mut c = ctx.connect(&t).await?;
+async fn negotiation(ctx: &Ctx<'_>, t: &Arc<Tracker>) -> Result<Negotiation, StepError> {
+    with_deadline(ctx.budget(), t, async {
+        let mut c = ctx.connect(t).await?;
         let mut gss = None;
         if ctx.opts.gss {
             match wire::negotiate(&mut c, &GSSENC_REQUEST, b'G', "the answer to GSSENCRequest")
@@ -191,30 +191,26 @@ async fn negotiation(ctx: &Ctx<'_>) -> Result<Negotiation, StepError> {
                     gss = Some("G".to_string());
                     // Cannot continue without doing GSSAPI: start over.
                     drop(c);
-                    c = ctx.connect(&t).await?;
+                    c = ctx.connect(t).await?;
                 }
                 RequestAnswer::No => gss = Some("N".to_string()),
                 RequestAnswer::Error(_) => {
                     gss = Some("E".to_string());
                     drop(c);
-                    c = ctx.connect(&t).await?;
+                    c = ctx.connect(t).await?;
                 }
             }
         }
         match wire::negotiate(&mut c, &SSL_REQUEST, b'S', "the answer to SSLRequest").await? {
-            RequestAnswer::Yes => {
-                t.set_phase("the TLS handshake (rustls)");
-                let session = tlsclient::handshake(c.into_stream(), ctx.host, false).await?;
-                Ok(Negotiation {
-                    gss,
-                    ssl: "S".into(),
-                    session: Some(session),
-                })
-            }
+            RequestAnswer::Yes => Ok(Negotiation {
+                gss,
+                ssl: "S".into(),
+                conn: Some(c),
+            }),
             RequestAnswer::No => Ok(Negotiation {
                 gss,
                 ssl: "N".into(),
-                session: None,
+                conn: None,
             }),
             RequestAnswer::Error(e) => Err(StepError::protocol(format!(
                 "SSLRequest answered with an ErrorResponse: {}",
@@ -222,6 +218,18 @@ async fn negotiation(ctx: &Ctx<'_>) -> Result<Negotiation, StepError> {
             ))),
         }
     })
+    .await
+}
+
+/// The rustls handshake on the connection that got 'S', under its own deadline.
+async fn classic_handshake(ctx: &Ctx<'_>, c: Conn) -> Result<Result<Session, Refusal>, StepError> {
+    let t = c.tracker.clone();
+    t.set_phase("the TLS handshake after 'S' (rustls)");
+    with_deadline(
+        ctx.budget(),
+        &t,
+        tlsclient::handshake(c.into_stream(), ctx.host, false),
+    )
     .await
 }
 
@@ -422,7 +430,7 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
             opts,
             end,
         };
-        let res = negotiation(&ctx).await;
+        let res = negotiation(&ctx, &Tracker::new()).await;
         match res {
             Err(StepError::Connect { .. }) if addr != addrs.last().expect("non-empty") => continue,
             other => {
@@ -439,7 +447,7 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
             let msg = e.to_string();
             r.error = Some(format!("negotiation: {msg}"));
             r.step_errors.push(StepFailure {
-                step: "negotiation (GSSENCRequest, SSLRequest, TLS handshake)".into(),
+                step: "negotiation (GSSENCRequest, SSLRequest)".into(),
                 message: msg,
             });
             return;
@@ -457,7 +465,20 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
     let ssl = neg.ssl == "S";
     let mut chain: Vec<Vec<u8>> = Vec::new();
     let mut chain_source = "";
-    match &neg.session {
+    let session = match neg.conn {
+        Some(c) => match classic_handshake(&ctx, c).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                r.step_errors.push(StepFailure {
+                    step: "TLS handshake after SSLRequest (rustls)".into(),
+                    message: e.to_string(),
+                });
+                None
+            }
+        },
+        None => None,
+    };
+    match &session {
         Some(Ok(s)) => {
             r.tls.negotiated = Some(Negotiated {
                 version: TlsVersion::from_wire(s.version)

@@ -115,10 +115,7 @@ pub async fn handshake(
         Ok(tls) => {
             let (_, c) = tls.get_ref();
             Ok(Ok(Session {
-                version: c
-                    .protocol_version()
-                    .map(u16::from)
-                    .unwrap_or_default(),
+                version: c.protocol_version().map(u16::from).unwrap_or_default(),
                 suite: c
                     .negotiated_cipher_suite()
                     .map(|s| u16::from(s.suite()))
