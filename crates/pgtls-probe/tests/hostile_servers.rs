@@ -232,7 +232,7 @@ async fn close_mid_record_is_a_clear_error() {
 #[tokio::test]
 async fn record_of_the_wrong_version_is_a_clear_error() {
     let r = probe_fake(Fake::WrongRecordVersion).await;
-    assert!(error(&r).len() > 0);
+    assert!(!error(&r).is_empty());
     assert!(
         r.step_errors
             .iter()
