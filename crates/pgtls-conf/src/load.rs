@@ -79,7 +79,7 @@ pub(crate) fn make_absolute(p: &Path, modern: bool) -> Vec<u8> {
         pgpath::canonicalize(b, modern)
     } else {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        pgpath::canonicalize(&pgpath::join(bytes(&cwd), b), modern)
+        pgpath::canonicalize(&pgpath::join(bytes(&cwd), b, modern), modern)
     }
 }
 
@@ -142,7 +142,10 @@ impl<'o> Loader<'o> {
                 }
             },
         };
-        pgpath::canonicalize(&pgpath::join(&base, location), self.modern_paths)
+        pgpath::canonicalize(
+            &pgpath::join(&base, location, self.modern_paths),
+            self.modern_paths,
+        )
     }
 
     /// Read a file, honouring the size cap. `Err((kind, errno text))`.
@@ -304,7 +307,8 @@ impl<'o> Loader<'o> {
             if n.len() < 6 || n[0] == b'.' || !n.ends_with(b".conf") {
                 continue;
             }
-            let full = pgpath::canonicalize(&pgpath::join(&dir, n), self.modern_paths);
+            let full =
+                pgpath::canonicalize(&pgpath::join(&dir, n, self.modern_paths), self.modern_paths);
             match fs::metadata(path_of(&full)) {
                 Ok(md) if md.is_dir() => {}
                 Ok(_) => names.push(full),

@@ -38,8 +38,15 @@ pub fn parent_directory(p: &[u8]) -> Vec<u8> {
     v
 }
 
-/// `join_path_components()`.
-pub fn join(head: &[u8], tail: &[u8]) -> Vec<u8> {
+/// `join_path_components()`. Before 15 it also dropped leading `./`
+/// components of `tail` (`modern` = false selects that).
+pub fn join(head: &[u8], tail: &[u8], modern: bool) -> Vec<u8> {
+    let mut tail = tail;
+    if !modern {
+        while tail.len() >= 2 && tail[0] == b'.' && tail[1] == b'/' {
+            tail = &tail[2..];
+        }
+    }
     let mut v = head.to_vec();
     if !tail.is_empty() {
         if !head.is_empty() {
@@ -174,7 +181,9 @@ mod tests {
     fn parent_and_join_match_path_c() {
         assert_eq!(parent_directory(b"/etc/pg/a.conf"), b"/etc/pg");
         assert_eq!(parent_directory(b"/a.conf"), b"");
-        assert_eq!(join(b"/etc/pg", b"x.conf"), b"/etc/pg/x.conf");
-        assert_eq!(join(b"", b"x.conf"), b"x.conf");
+        assert_eq!(join(b"/etc/pg", b"x.conf", true), b"/etc/pg/x.conf");
+        assert_eq!(join(b"", b"x.conf", true), b"x.conf");
+        assert_eq!(join(b"/d", b"././x/./y", true), b"/d/././x/./y");
+        assert_eq!(join(b"/d", b"././x/./y", false), b"/d/x/./y");
     }
 }
