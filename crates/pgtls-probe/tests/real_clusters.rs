@@ -332,7 +332,7 @@ fn generate(seed: u64) -> Config {
     let versions = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
     let min_i = (g.next() % 4) as usize;
     let max_i = min_i + (g.next() % (4 - min_i as u64)) as usize;
-    let max = if max_i == 3 && g.next() % 2 == 0 {
+    let max = if max_i == 3 && g.next().is_multiple_of(2) {
         ""
     } else {
         versions[max_i]
