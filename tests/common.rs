@@ -13,8 +13,13 @@ pub fn bin() -> PgBin {
 }
 
 pub fn pgtls(args: &[&str]) -> Output {
+    pgtls_env(args, &[])
+}
+
+pub fn pgtls_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pgtls"))
         .args(args)
+        .envs(env.iter().copied())
         .env_remove("PGPASSWORD")
         .env_remove("PGSSLMODE")
         .env_remove("PGHOST")

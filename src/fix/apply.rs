@@ -458,7 +458,7 @@ fn rollback(opts: &FixOptions, ctx: &mut PlanContext, written: &[Written]) -> Re
     for w in written.iter().rev() {
         match std::fs::read(&w.backup) {
             Ok(b) => {
-                if let Err(e) = atomic::replace(&w.path, &b) {
+                if let Err(e) = atomic::restore(&w.path, &b) {
                     errors.push(format!("restoring {}: {e:#}", w.path.display()));
                 }
             }

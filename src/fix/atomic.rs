@@ -30,7 +30,7 @@ pub fn backup(path: &Path, stamp: &str) -> Result<PathBuf> {
         .with_context(|| format!("{} has no file name", path.display()))?;
     let bak = path.with_file_name(format!("{}.pgtls-{stamp}.bak", name.to_string_lossy()));
     let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    write_with_meta(&bak, &fs::read(path)?, &meta)
+    write_with_meta(&bak, &fs::read(path)?, &meta, false)
         .with_context(|| format!("writing backup {}", bak.display()))?;
     Ok(bak)
 }
@@ -38,10 +38,18 @@ pub fn backup(path: &Path, stamp: &str) -> Result<PathBuf> {
 /// Replace `path` with `bytes` atomically, keeping its owner, group and mode.
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
     let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    write_with_meta(path, bytes, &meta)
+    write_with_meta(path, bytes, &meta, true)
 }
 
-fn write_with_meta(path: &Path, bytes: &[u8], meta: &fs::Metadata) -> Result<()> {
+/// [`replace`] without fault injection: restoring a backup during a
+/// rollback.
+pub fn restore(path: &Path, bytes: &[u8]) -> Result<()> {
+    let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    write_with_meta(path, bytes, &meta, false)
+}
+
+fn write_with_meta(path: &Path, bytes: &[u8], meta: &fs::Metadata, faults: bool) -> Result<()> {
+    let fault = |p: &str| if faults { fault(p) } else { Ok(()) };
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

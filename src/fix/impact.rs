@@ -116,11 +116,23 @@ fn group(rejected: &[RejectedSession], key: impl Fn(&Session) -> String) -> Vec<
     v
 }
 
-pub fn sessions(after: &HbaFile, ctx: &MatchContext, sessions: &[Session]) -> Impact {
+/// Current sessions that the rules admit today and the new rules reject.
+/// A session the current rules already reject (one left over from an
+/// earlier change) is not this change's doing.
+pub fn sessions(
+    before: &HbaFile,
+    after: &HbaFile,
+    ctx: &MatchContext,
+    sessions: &[Session],
+) -> Impact {
     let rejected: Vec<RejectedSession> = sessions
         .iter()
         .filter_map(|s| {
-            let v = explain(after, &connection_of(s), ctx);
+            let conn = connection_of(s);
+            if explain(before, &conn, ctx).rejected {
+                return None;
+            }
+            let v = explain(after, &conn, ctx);
             v.rejected.then(|| RejectedSession {
                 session: s.clone(),
                 message: v.message.unwrap_or_default(),

@@ -253,7 +253,7 @@ fn unified_diff(path: &str, old: &str, new: &str) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(2)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(path, &format!("{path} (planned)"))
         .to_string()
 }
 
@@ -689,7 +689,7 @@ pub fn make_plan(opts: &FixOptions) -> Result<(Plan, PlanContext)> {
         .map(|s| s.clients.iter().chain(&s.replication).cloned().collect())
         .unwrap_or_default();
     let mctx = impact::match_context(&facts, version_num);
-    let mut impact = impact::sessions(&hba_after, &mctx, &sessions);
+    let mut impact = impact::sessions(&hba, &hba_after, &mctx, &sessions);
     if let Some(inv) = &opts.client_inventory {
         impact.inventory = impact::inventory(inv)?;
     }
