@@ -152,6 +152,13 @@ impl<'o> Loader<'o> {
     fn read(&self, path: &[u8]) -> Result<Vec<u8>, (ConfErrorKind, String)> {
         let p = path_of(path);
         let f = fs::File::open(&p).map_err(|e| (ConfErrorKind::OpenFile, strerror(&e)))?;
+        // Refuse big files before reading them; `take` below also bounds
+        // files that grow while we read.
+        if f.metadata()
+            .is_ok_and(|m| m.is_file() && m.len() > self.opts.max_file_bytes)
+        {
+            return Err((ConfErrorKind::TooLarge, String::new()));
+        }
         let mut buf = Vec::new();
         f.take(self.opts.max_file_bytes + 1)
             .read_to_end(&mut buf)
