@@ -18,7 +18,7 @@ impl Rng {
 
 fn random_buffer(rng: &mut Rng) -> Vec<u8> {
     let len = (rng.next() % 400) as usize;
-    let biased = rng.next() % 2 == 0;
+    let biased = rng.next() & 1 == 0;
     (0..len)
         .map(|_| {
             let r = rng.next();
