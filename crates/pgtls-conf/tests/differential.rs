@@ -374,3 +374,49 @@ fn generator_is_deterministic() {
     assert_eq!(a.auto_conf, b.auto_conf);
     let _ = Path::new("/");
 }
+
+#[test]
+fn edited_values_read_back_identically_by_postgres() {
+    let Some(bin) = majors().into_iter().next_back() else {
+        panic!("no PostgreSQL binaries found");
+    };
+    let o = start(bin);
+    let mut client = connect(&o.cluster);
+    let values = [
+        "TLSv1.2",
+        "it's",
+        "back\\slash",
+        "tab\there",
+        "line\nbreak",
+        "\u{e9}t\u{e9} #=*",
+        "",
+        "''\\'",
+    ];
+    let mut text = "# managed\nmyext.x = old   # keep this comment\n".to_string();
+    for (i, v) in values.iter().enumerate() {
+        text = pgtls_conf::set_value_in_text(&text, 2, v).unwrap();
+        text = pgtls_conf::append_setting(&text, &format!("myext.v{i}"), v).unwrap();
+    }
+    assert!(text.contains("# keep this comment"));
+    let case = gen::Case {
+        files: vec![("gen/main.conf".into(), text.into_bytes())],
+        ..gen::Case::default()
+    };
+    write_case(&o.cluster, &case);
+    let rows = server_rows(&mut client);
+    let get = |name: &str| {
+        rows.iter()
+            .rev()
+            .find(|r| r.name.as_deref() == Some(name))
+            .and_then(|r| r.setting.clone())
+    };
+    assert_eq!(get("myext.x").as_deref(), Some(*values.last().unwrap()));
+    for (i, v) in values.iter().enumerate() {
+        assert_eq!(
+            get(&format!("myext.v{i}")).as_deref(),
+            Some(*v),
+            "value {v:?}"
+        );
+    }
+    assert!(rows.iter().all(|r| r.error.is_none()), "{rows:?}");
+}

@@ -353,3 +353,93 @@ fn non_utf8_and_nul_bytes_do_not_panic() {
         s.errors[0].message
     );
 }
+
+#[test]
+fn auto_conf_cannot_move_the_data_directory() {
+    // §9 case 13.
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    write(root, "postgresql.conf", "ssl = on\n");
+    write(root, "PG_VERSION", "17\n");
+    write(
+        root,
+        "postgresql.auto.conf",
+        "data_directory = '/elsewhere'\nhba_file = '/etc/x/hba.conf'\n",
+    );
+    let files = locate(root).unwrap();
+    assert_eq!(files.data_directory.as_deref(), Some(root));
+    // hba_file may come from auto.conf (ALTER SYSTEM can set it).
+    assert_eq!(files.hba_file, Path::new("/etc/x/hba.conf"));
+}
+
+#[test]
+fn data_directory_lookup_is_case_sensitive_like_the_postmaster() {
+    let d = tempfile::tempdir().unwrap();
+    let etc = d.path().join("etc");
+    write(&etc, "postgresql.conf", "Data_Directory = '/var/lib/x'\n");
+    let files = locate(&etc).unwrap();
+    assert_eq!(files.data_directory, None);
+    assert_eq!(files.auto_conf, None);
+    assert_eq!(files.hba_file, etc.join("pg_hba.conf"));
+}
+
+#[test]
+fn ssl_ecdh_curve_is_an_alias_of_ssl_groups_from_18() {
+    // §9 case 14.
+    let t = b"ssl_ecdh_curve = 'prime256v1'\n";
+    let p = Path::new("/x/postgresql.conf");
+    let on = |m| {
+        parse_text(
+            p,
+            t,
+            &LoadOptions {
+                pg_major: Some(m),
+                ..LoadOptions::default()
+            },
+        )
+    };
+    assert_eq!(on(18).effective("ssl_groups").unwrap().value, "prime256v1");
+    assert!(on(17).effective("ssl_groups").is_none());
+    assert!(on(17).effective("ssl_ecdh_curve").is_some());
+}
+
+#[test]
+fn a_lone_name_at_eof_is_reported_on_line_zero() {
+    // Verified against pg_file_settings (differential fixed case 3).
+    let s = text("ssl");
+    assert_eq!(s.errors[0].line, 0);
+    assert!(s.errors[0].message.ends_with("line 0, near end of line"));
+}
+
+#[test]
+fn pre_15_servers_keep_dot_dot_in_file_names() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    write(
+        root,
+        "postgresql.conf",
+        "include 'sub/../sub/a.conf'\ninclude './sub/./b.conf'\n",
+    );
+    write(root, "sub/a.conf", "x.a = 1\n");
+    write(root, "sub/b.conf", "x.b = 1\n");
+    let p = root.join("postgresql.conf");
+    let old = load_file_with(
+        &p,
+        &LoadOptions {
+            pg_major: Some(14),
+            ..LoadOptions::default()
+        },
+    );
+    let new = load_file_with(
+        &p,
+        &LoadOptions {
+            pg_major: Some(15),
+            ..LoadOptions::default()
+        },
+    );
+    assert!(old.entries[0].file.ends_with("/sub/../sub/a.conf"));
+    assert!(old.entries[1].file.ends_with("/sub/./b.conf"));
+    assert!(!old.entries[1].file.contains("/./sub"));
+    assert!(new.entries[0].file.ends_with("/sub/a.conf") && !new.entries[0].file.contains(".."));
+    assert!(new.entries[1].file.ends_with("/sub/b.conf") && !new.entries[1].file.contains("/./"));
+}
