@@ -70,11 +70,15 @@ impl Interface {
 
 /// Role memberships: role -> roles it is a direct member of.
 /// Superusers are not implicitly members (PostgreSQL's
-/// `is_member_of_role_nosuper`).
+/// `is_member_of_role_nosuper`), but every existing role is a member of
+/// itself (`+alice` matches alice, `samerole` matches database alice).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Roles {
+    /// With `known`, every existing role is a key (maybe with no roles).
     pub member_of: BTreeMap<String, BTreeSet<String>>,
-    /// Whether these come from the server (else: only what was given).
+    /// Whether these come from the server: then a role that is not a key
+    /// does not exist (and is a member of nothing, not even itself).
+    /// Otherwise the connecting user is assumed to exist.
     pub known: bool,
 }
 
@@ -89,9 +93,13 @@ impl Roles {
         }
     }
 
-    /// Every role `user` is a direct or indirect member of.
+    /// Every role `user` is a direct or indirect member of, itself included
+    /// when it exists.
     pub fn closure(&self, user: &str) -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
+        if !self.known || self.member_of.contains_key(user) {
+            seen.insert(user.to_string());
+        }
         let mut stack: Vec<&str> = vec![user];
         while let Some(u) = stack.pop() {
             if let Some(ms) = self.member_of.get(u) {

@@ -228,7 +228,7 @@ fn logical_lines(bytes: &[u8], feat: &Features, read_error: Option<&str>) -> Vec
             while matches!(buf.last(), Some(b'\n') | Some(b'\r')) {
                 buf.pop();
             }
-            if buf.len() > last_bs && buf.last() == Some(&b'\\') {
+            if feat.continuation && buf.len() > last_bs && buf.last() == Some(&b'\\') {
                 buf.pop();
                 last_bs = buf.len();
                 continuations += 1;

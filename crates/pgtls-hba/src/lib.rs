@@ -6,10 +6,11 @@
 //! bare major (`15`) is accepted wherever a version is taken.
 //!
 //! Version differences this crate reproduces:
-//! * 12-13: no line continuation; tokens longer than 255 bytes and lines
-//!   longer than 8191 bytes are errors ("authentication file token too
-//!   long", "authentication file line too long"; a longer line's rest is
-//!   read as the next line); clientcert accepts `1`, `0`, `no-verify`.
+//! * 12-13: no line continuation; clientcert accepts `1`, `0`,
+//!   `no-verify`. (12.0/13.1 limited tokens to 255 bytes and lines to 8191;
+//!   the late minors checked here, 12.22 and 13.23, have 14's limits.)
+//! * 12-15: tokens longer than 10239 bytes are errors ("authentication
+//!   file token too long").
 //! * 14-15: trailing `\` joins lines; 10239-byte token limit; clientcert
 //!   only `verify-ca` / `verify-full`; `clientname`.
 //! * 16+: `include`, `include_if_exists`, `include_dir`, `/regex` names,
@@ -17,6 +18,8 @@
 //! * 18: `oauth`.
 
 mod explain;
+#[doc(hidden)]
+pub mod gen;
 pub mod ip;
 mod ldapurl;
 mod lexer;
@@ -551,4 +554,20 @@ fn parse_impl(file: &str, text: Option<&[u8]>, opts: &ParseOptions) -> HbaFile {
         });
     }
     out
+}
+
+/// The major in `PG_VERSION` of the data directory holding `hba_path`
+/// (as a version_num, e.g. 160000), when there is one.
+pub fn version_from_data_dir(hba_path: &Path) -> Option<u32> {
+    let dir = hba_path.parent()?;
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let text = std::fs::read_to_string(dir.join("PG_VERSION")).ok()?;
+    let major: u32 = text.trim().parse().ok()?;
+    (OLDEST_MAJOR..=LATEST_MAJOR)
+        .contains(&major)
+        .then_some(major * 10000)
 }

@@ -638,7 +638,7 @@ impl<'a> Ctx<'a> {
     fn closure(&self, user: &str, extra: &BTreeSet<String>) -> BTreeSet<String> {
         let mut m = match self.roles {
             Some(r) => r.closure(user),
-            None => BTreeSet::new(),
+            None => [user.to_string()].into_iter().collect(),
         };
         for e in extra {
             m.insert(e.clone());

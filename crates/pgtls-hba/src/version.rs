@@ -70,12 +70,13 @@ impl Features {
             includes: major >= 16,
             regex: major >= 16,
             view_has_file: major >= 16,
-            max_token: match major {
-                12 | 13 => 256,
-                14 | 15 => 10240,
-                _ => 0,
-            },
-            max_line: if major <= 13 { 8192 } else { 0 },
+            // 12.0/13.1 had 256; the late minors (12.22, 13.23) share 14's
+            // 10240 (checked against the servers).
+            max_token: if major <= 15 { 10240 } else { 0 },
+            // 12.0/13.1 read lines with fgets(8192); the minors installed
+            // here (12.22, 13.23) have no line limit (checked against the
+            // servers), so none is applied.
+            max_line: 0,
             clientcert_strict: major >= 14,
             clientname: major >= 14,
             oauth: major >= 18,
