@@ -326,7 +326,7 @@ fn rule_line(r: &mut Rng, major: u32) -> String {
     let sep = if r.chance(10) { "\t" } else { " " };
     let mut line = f.join(sep);
     if r.chance(8) {
-        let tail: &str = r.pick(&["  # trailing comment", "#glued", " \"#not a comment\""]);
+        let tail: &&str = r.pick(&["  # trailing comment", "#glued", " \"#not a comment\""]);
         line.push_str(tail);
     }
     if r.chance(6) {
