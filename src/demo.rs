@@ -11,6 +11,8 @@ use pgtls_model::Severity;
 
 use crate::audit::{self, AuditOptions};
 use crate::cli::Format;
+use crate::fix::{self, FixOptions};
+use crate::live::{ConnectSpec, SslMode};
 use crate::offline::OfflineInput;
 use crate::report::{render_text, to_json, AuditReport};
 use crate::scenario::{Scenario, SESSIONS};
@@ -49,6 +51,7 @@ fn say(format: Format, msg: &str) {
 }
 
 fn print_report(format: Format, r: &AuditReport) {
+    // JSON mode prints one combined document at the end.
     match format {
         Format::Text => println!("{}", render_text(r)),
         Format::Json => print!("{}", to_json(r)),
@@ -93,10 +96,108 @@ pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
         offline: OfflineInput::default(),
         fail_on: Severity::High,
     })?;
-    print_report(format, &report);
+    if format == Format::Text {
+        print_report(format, &report);
+    }
+
+    say(
+        format,
+        "Planning the fix (dry run): host -> hostssl, TLS floor, and which live sessions the new rules would reject",
+    );
+    let fix_opts = FixOptions {
+        live: Some(scenario.audit_spec()),
+        ..Default::default()
+    };
+    let plan = fix::run(&fix_opts)?;
+    if format == Format::Text {
+        println!("{}", fix::render_text(&plan));
+    }
+
+    say(
+        format,
+        "Applying it (--apply --force --terminate-plaintext --yes: the demo's plaintext clients are expendable; in production move them to TLS first)",
+    );
+    let applied = fix::run(&FixOptions {
+        apply: true,
+        force: true,
+        terminate_plaintext: true,
+        yes: true,
+        ..fix_opts
+    })?;
+    if format == Format::Text {
+        println!("{}", fix::render_text(&applied));
+    }
+    if applied.error.is_some() || !applied.applied {
+        anyhow::bail!(
+            "the fix did not apply: {}",
+            applied.error.as_deref().unwrap_or("nothing applied")
+        );
+    }
+
+    say(
+        format,
+        "Auditing again: the 8 plaintext sessions were ended and cannot come back without TLS",
+    );
+    let after = audit::run(&AuditOptions {
+        live: Some(scenario.audit_spec()),
+        offline: OfflineInput::default(),
+        fail_on: Severity::High,
+    })?;
+    if format == Format::Text {
+        print_report(format, &after);
+    }
+
+    say(
+        format,
+        "Proving it: a new plaintext login as app from 127.0.0.1 (sslmode=disable)",
+    );
+    let attempt = plaintext_attempt(&scenario);
+    if format == Format::Text {
+        match &attempt {
+            Ok(msg) => println!("    refused by the server: {msg}\n"),
+            Err(e) => println!("    NOT refused: {e}\n"),
+        }
+    }
+    if format == Format::Json {
+        let v = serde_json::json!({
+            "before": report,
+            "plan": plan,
+            "apply": applied,
+            "after": after,
+            "plaintext_attempt": match &attempt {
+                Ok(m) => serde_json::json!({"refused": true, "message": m}),
+                Err(e) => serde_json::json!({"refused": false, "message": e.to_string()}),
+            },
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    }
     say(format, "Stopping the throwaway cluster");
     drop(scenario);
-    Ok(ExitCode::SUCCESS)
+    match attempt {
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e),
+    }
+}
+
+/// A new plaintext connection after the fix: `Ok(server message)` when
+/// refused, `Err` when it got in.
+fn plaintext_attempt(scenario: &Scenario) -> Result<String> {
+    let spec = ConnectSpec {
+        hosts: vec![("127.0.0.1".into(), scenario.cluster.port)],
+        user: "app".into(),
+        dbname: "appdb".into(),
+        password: Some(pgtls_model::Secret::new("app-secret")),
+        sslmode: SslMode::Disable,
+        ..scenario.audit_spec()
+    };
+    match crate::live::connect(&spec) {
+        Ok(_) => anyhow::bail!("a plaintext login was accepted after the fix"),
+        Err(e) => Ok(format!("{e:#}")
+            .rsplit("could not connect to app@127.0.0.1:")
+            .next()
+            .map(|s| s.split_once(": ").map(|x| x.1).unwrap_or(s).to_string())
+            .unwrap_or_default()),
+    }
 }
 
 fn offline_demo(format: Format) -> Result<ExitCode> {

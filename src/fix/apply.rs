@@ -445,6 +445,9 @@ fn verify(ctx: &mut PlanContext, out: &mut FixOutcome) -> Result<()> {
             ok: tls_hba_ok,
             detail: match &tls {
                 Ok(_) => "accepted".into(),
+                Err(e) if format!("{e:#}").contains("password missing") => {
+                    "admitted by pg_hba (authentication then asked for a password, which this connection has none of)".into()
+                }
                 Err(e) => format!("{e:#}"),
             },
         });

@@ -52,8 +52,12 @@ impl PgBin {
     /// `pg_config --bindir`, `/usr/lib/postgresql/*/bin`, the embedded
     /// majors under `PGTLS_PG_ROOT` (default [`PG_ROOT_DEFAULT`]), then
     /// `PATH`. Duplicates (same canonical directory) are dropped.
+    /// `PGTLS_PG_BIN=none` turns discovery off (e.g. to run the offline demo).
     pub fn discover_all() -> Vec<PgBin> {
         let mut dirs: Vec<PathBuf> = Vec::new();
+        if std::env::var_os("PGTLS_PG_BIN").is_some_and(|v| v == "none") {
+            return Vec::new();
+        }
         if let Some(d) = std::env::var_os("PGTLS_PG_BIN") {
             dirs.push(PathBuf::from(d));
         }
