@@ -15,6 +15,69 @@ pub struct AuditOptions {
     pub live: Option<ConnectSpec>,
     pub offline: OfflineInput,
     pub fail_on: Severity,
+    /// Probe the server from the network too (`--probe`); `Some(None)`
+    /// probes where the live connection points.
+    pub probe: Option<Option<String>>,
+    /// CA file for the probe's certificate verification.
+    pub probe_ca: Option<std::path::PathBuf>,
+}
+
+impl AuditOptions {
+    pub fn new(live: Option<ConnectSpec>, offline: OfflineInput, fail_on: Severity) -> Self {
+        AuditOptions {
+            live,
+            offline,
+            fail_on,
+            probe: None,
+            probe_ca: None,
+        }
+    }
+}
+
+/// Where `--probe` without a value points: the live connection's TCP host,
+/// else (a Unix socket on this host) 127.0.0.1 and the server's port.
+fn probe_target(opts: &AuditOptions, facts: &ServerFacts) -> Option<String> {
+    if let Some(Some(t)) = &opts.probe {
+        return Some(t.clone());
+    }
+    let spec = opts.live.as_ref()?;
+    let port = facts
+        .setting("port")
+        .and_then(|p| p.value.parse::<u16>().ok())
+        .or(spec.hosts.first().map(|h| h.1))?;
+    let host = spec
+        .hosts
+        .iter()
+        .find(|(h, _)| !h.starts_with('/'))
+        .map(|(h, _)| h.clone())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    Some(if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    })
+}
+
+fn run_probe(
+    opts: &AuditOptions,
+    facts: &ServerFacts,
+) -> Result<Option<pgtls_probe::TargetReport>> {
+    if opts.probe.is_none() {
+        return Ok(None);
+    }
+    let Some(t) = probe_target(opts, facts) else {
+        anyhow::bail!("--probe: no target (give one: --probe HOST:PORT)");
+    };
+    let target = pgtls_probe::Target::parse(&t).map_err(|e| anyhow::anyhow!("--probe: {e}"))?;
+    let mut popts = pgtls_probe::ProbeOptions::default();
+    if let Some(ca) = &opts.probe_ca {
+        popts.roots = pgtls_probe::TrustRoots::from_ca_file(ca).map_err(|e| anyhow::anyhow!(e))?;
+    }
+    if let Some(spec) = &opts.live {
+        popts.users = vec![spec.user.clone()];
+        popts.databases = vec![spec.dbname.clone()];
+    }
+    Ok(Some(pgtls_probe::probe_blocking(&target, &popts)))
 }
 
 /// Connect and collect every live fact, completed from the server's own
@@ -59,8 +122,15 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
             (facts, target)
         }
     };
-    let findings = crate::checks::run(&facts);
-    Ok(AuditReport::build(&facts, target, findings, opts.fail_on))
+    let mut findings = crate::checks::run(&facts);
+    let probe = run_probe(opts, &facts)?;
+    if let Some(p) = &probe {
+        findings.extend(p.findings.iter().cloned());
+        crate::checks::sort(&mut findings);
+    }
+    let mut report = AuditReport::build(&facts, target, findings, opts.fail_on);
+    report.probe = probe;
+    Ok(report)
 }
 
 /// On the server's own host the files the server names can be read: parse

@@ -50,12 +50,9 @@ fn say(format: Format, msg: &str) {
     }
 }
 
-fn print_report(format: Format, r: &AuditReport) {
-    // JSON mode prints one combined document at the end.
-    match format {
-        Format::Text => println!("{}", render_text(r)),
-        Format::Json => print!("{}", to_json(r)),
-    }
+fn print_report(r: &AuditReport) {
+    // JSON mode prints one combined document at the end instead.
+    println!("{}", render_text(r));
 }
 
 pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
@@ -91,13 +88,13 @@ pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
         format,
         "Auditing the live server and its configuration files",
     );
-    let report = audit::run(&AuditOptions {
-        live: Some(scenario.audit_spec()),
-        offline: OfflineInput::default(),
-        fail_on: Severity::High,
-    })?;
+    let report = audit::run(&AuditOptions::new(
+        Some(scenario.audit_spec()),
+        OfflineInput::default(),
+        Severity::High,
+    ))?;
     if format == Format::Text {
-        print_report(format, &report);
+        print_report(&report);
     }
 
     say(
@@ -138,13 +135,13 @@ pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
         format,
         "Auditing again: the 8 plaintext sessions were ended and cannot come back without TLS",
     );
-    let after = audit::run(&AuditOptions {
-        live: Some(scenario.audit_spec()),
-        offline: OfflineInput::default(),
-        fail_on: Severity::High,
-    })?;
+    let after = audit::run(&AuditOptions::new(
+        Some(scenario.audit_spec()),
+        OfflineInput::default(),
+        Severity::High,
+    ))?;
     if format == Format::Text {
-        print_report(format, &after);
+        print_report(&after);
     }
 
     say(
@@ -218,14 +215,17 @@ fn offline_demo(format: Format) -> Result<ExitCode> {
     // The scenario has its certificates in place.
     let certs = pgtls_cluster::Certs::generate(dir.path())?;
     std::fs::rename(&certs.ca_cert, dir.path().join("root.crt"))?;
-    let report = audit::run(&AuditOptions {
-        live: None,
-        offline: OfflineInput {
+    let report = audit::run(&AuditOptions::new(
+        None,
+        OfflineInput {
             config_dir: Some(dir.path().to_path_buf()),
             ..Default::default()
         },
-        fail_on: Severity::High,
-    })?;
-    print_report(format, &report);
+        Severity::High,
+    ))?;
+    match format {
+        Format::Text => println!("{}", render_text(&report)),
+        Format::Json => print!("{}", to_json(&report)),
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -122,6 +122,10 @@ pub struct Session {
     /// TLS protocol version, when encrypted with SSL.
     pub tls_version: Option<String>,
     pub cipher: Option<String>,
+    /// The session started before the last configuration reload
+    /// (`backend_start < pg_conf_load_time()`): the rules in force now did
+    /// not admit it.
+    pub before_last_reload: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

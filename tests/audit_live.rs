@@ -142,11 +142,11 @@ fn hostssl_rules_refuse_plaintext_and_clear_the_enforcement_findings() {
     };
     assert!(e.contains("SQLSTATE 28000"), "{e}");
 
-    let r = audit::run(&AuditOptions {
-        live: Some(sc.audit_spec()),
-        offline: OfflineInput::default(),
-        fail_on: Severity::High,
-    })
+    let r = audit::run(&AuditOptions::new(
+        Some(sc.audit_spec()),
+        OfflineInput::default(),
+        Severity::High,
+    ))
     .unwrap();
     let enforcement: Vec<_> = r
         .findings
@@ -169,11 +169,11 @@ fn least_privilege_audit_runs_and_names_what_it_could_not_see() {
         password: Some(pgtls_model::Secret::new("auditor-pw")),
         ..sc.audit_spec()
     };
-    let r = audit::run(&AuditOptions {
-        live: Some(spec),
-        offline: OfflineInput::default(),
-        fail_on: Severity::High,
-    })
+    let r = audit::run(&AuditOptions::new(
+        Some(spec),
+        OfflineInput::default(),
+        Severity::High,
+    ))
     .unwrap();
     // pg_monitor sees every session...
     let s = r.sessions.as_ref().unwrap();
@@ -204,11 +204,11 @@ fn least_privilege_audit_runs_and_names_what_it_could_not_see() {
         password: Some(pgtls_model::Secret::new("auditor-pw")),
         ..sc.audit_spec()
     };
-    let r = audit::run(&AuditOptions {
-        live: Some(spec),
-        offline: OfflineInput::default(),
-        fail_on: Severity::High,
-    })
+    let r = audit::run(&AuditOptions::new(
+        Some(spec),
+        OfflineInput::default(),
+        Severity::High,
+    ))
     .unwrap();
     let s = r.sessions.as_ref().unwrap();
     assert_eq!(s.stats.total, 0);

@@ -205,3 +205,50 @@ fn allow_plaintext_from_keeps_an_explicit_hostnossl_exception_and_guard_lines_ta
         .collect();
     assert_eq!(admitted.len(), 1, "{after:#?}");
 }
+
+#[test]
+fn after_fix_the_wire_shows_tls_1_0_and_1_1_refused() {
+    let c = Cluster::builder(common::bin())
+        .hba("local all all trust\nhostssl all all 127.0.0.1/32 trust\n")
+        .conf("ssl_min_protocol_version = 'TLSv1'")
+        .conf("ssl_ciphers = 'DEFAULT:@SECLEVEL=0'")
+        .start()
+        .unwrap();
+    let versions = |v: &Value| -> Vec<String> {
+        v["probe"]["tls"]["versions"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{v:#}"))
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (v, code, err) = run(&c, &["audit", "--probe"]);
+    assert_eq!(code, 1, "{err}");
+    let before = versions(&v);
+    assert!(
+        before.contains(&"TLSv1".to_string()) && before.contains(&"TLSv1.1".to_string()),
+        "{before:?}"
+    );
+    assert_eq!(
+        v["probe"]["plaintext"]["accepted"], false,
+        "{:#}",
+        v["probe"]
+    );
+    let cs = codes(&v);
+    assert!(cs.iter().any(|(c, _)| c == "PGT203"), "{cs:?}");
+    assert!(
+        cs.iter().any(|(c, _)| c.starts_with("PGT5")),
+        "probe findings merged: {cs:?}"
+    );
+
+    let (v, code, err) = run(&c, &["fix", "--apply"]);
+    assert_eq!(code, 0, "{v:#}\n{err}");
+    let (v, _, _) = run(&c, &["audit", "--probe"]);
+    let after = versions(&v);
+    assert!(
+        !after.contains(&"TLSv1".to_string()) && !after.contains(&"TLSv1.1".to_string()),
+        "{after:?}"
+    );
+    assert!(after.contains(&"TLSv1.2".to_string()) || after.contains(&"TLSv1.3".to_string()));
+    assert!(!codes(&v).iter().any(|(c, _)| c == "PGT203"));
+}

@@ -8,6 +8,8 @@ pub fn all() -> Vec<&'static CheckDoc> {
         .iter()
         .chain(super::settings::DOCS)
         .chain(pgtls_hba::checks::DOCS)
+        .chain(pgtls_probe::DOCS)
+        .chain(pgtls_clients::DOCS)
         .collect();
     v.sort_by_key(|d| d.code);
     v

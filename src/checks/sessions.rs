@@ -93,6 +93,16 @@ pub fn check(facts: &ServerFacts) -> Vec<Finding> {
                 "pg_stat_ssl/pg_stat_gssapi: {} unencrypted, {} TLS, {} GSS; {} distinct client address(es), {} of them unencrypted",
                 st.unencrypted, st.encrypted_ssl, st.encrypted_gss, st.distinct_clients, st.distinct_unencrypted_clients
             ));
+            let stale = sf
+                .clients
+                .iter()
+                .filter(|s| s.encryption == Encryption::None && s.before_last_reload)
+                .count();
+            if stale > 0 {
+                f = f.evidence(format!(
+                    "{stale} of them connected before the last configuration reload (pg_conf_load_time()): a reload ends no session, so they may predate the current rules"
+                ));
+            }
             for b in st.by_user.iter().filter(|b| b.unencrypted > 0) {
                 f = f.evidence(format!(
                     "user {}: {} of {} unencrypted",

@@ -30,6 +30,13 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_name = "SEVERITY", default_value = "high")]
     pub fail_on: Severity,
+    /// Also probe the server from the network (plaintext acceptance, TLS versions, certificate);
+    /// default target: where -d points (a Unix socket: 127.0.0.1 and the server's port).
+    #[arg(long, value_name = "HOST:PORT", num_args = 0..=1, default_missing_value = "")]
+    pub probe: Option<String>,
+    /// CA certificates for the probe's verification (default: the system roots).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -49,11 +56,10 @@ pub fn run(a: AuditArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let report = audit::run(&AuditOptions {
-        live,
-        offline,
-        fail_on: a.fail_on,
-    })?;
+    let mut opts = AuditOptions::new(live, offline, a.fail_on);
+    opts.probe = a.probe.map(|p| (!p.is_empty()).then_some(p));
+    opts.probe_ca = a.ca;
+    let report = audit::run(&opts)?;
     match a.format {
         Format::Text => print!("{}", render_text(&report)),
         Format::Json => print!("{}", to_json(&report)),

@@ -181,7 +181,8 @@ fn collect_sessions(
         .query(
             "SELECT a.pid, a.backend_type, a.usename::text, a.datname::text, a.application_name, \
                     host(a.client_addr), a.client_port, s.ssl, s.version, s.cipher, g.encrypted, \
-                    a.pid = pg_backend_pid() \
+                    a.pid = pg_backend_pid(), \
+                    coalesce(a.backend_start < pg_conf_load_time(), false) \
              FROM pg_stat_activity a \
              LEFT JOIN pg_stat_ssl s ON s.pid = a.pid \
              LEFT JOIN pg_stat_gssapi g ON g.pid = a.pid",
@@ -237,6 +238,7 @@ fn collect_sessions(
             encryption,
             tls_version: r.get(8),
             cipher: r.get(9),
+            before_last_reload: r.get(12),
         };
         if own {
             out.own = Some(s);

@@ -21,6 +21,9 @@ pub struct AuditReport {
     pub replication: Option<ReplicationSection>,
     pub own_session: Option<OwnSession>,
     pub visibility: Vec<VisibilityGap>,
+    /// What `--probe` saw on the wire (null without --probe); its findings
+    /// are merged into `findings`.
+    pub probe: Option<pgtls_probe::TargetReport>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
 }
@@ -150,6 +153,7 @@ impl AuditReport {
             replication,
             own_session,
             visibility: facts.gaps.clone(),
+            probe: None,
             findings,
             summary,
         }
