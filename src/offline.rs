@@ -113,7 +113,15 @@ pub fn collect(input: &OfflineInput) -> Result<ServerFacts> {
             ssl_on: facts.ssl_on().unwrap_or(false),
             ..Default::default()
         };
-        facts.hba = Some(pgtls_hba::parse_file(h, &opts));
+        let hba = pgtls_hba::parse_file(h, &opts);
+        if let Some(e) = hba
+            .errors
+            .iter()
+            .find(|e| e.kind == pgtls_hba::ErrorKind::Unreadable)
+        {
+            anyhow::bail!("{}: {}", h.display(), e.message);
+        }
+        facts.hba = Some(hba);
         facts.files.hba_file = Some(h.display().to_string());
         facts.files.hba_source = Some(HbaSource::File);
     }
