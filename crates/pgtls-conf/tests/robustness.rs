@@ -60,6 +60,20 @@ fn random_bytes_never_panic_and_keep_spans_in_bounds() {
             assert!(t.start >= last && t.end > t.start && t.end <= buf.len());
             last = t.end;
         }
+        if let Ok(s) = std::str::from_utf8(&buf) {
+            if let Ok(text) = pgtls_conf::append_setting("", "fuzz.value", s) {
+                let set = parse_text(
+                    Path::new("/x/p.conf"),
+                    text.as_bytes(),
+                    &LoadOptions::default(),
+                );
+                assert!(!set.has_errors(), "{text:?}");
+                assert_eq!(
+                    set.effective("fuzz.value").map(|e| e.value.as_str()),
+                    Some(s)
+                );
+            }
+        }
         for mode in [ParseMode::Server, ParseMode::FileSettingsView] {
             let opts = LoadOptions {
                 mode,
