@@ -628,6 +628,34 @@ fn line_level(cx: &mut Ctx<'_>, ls: usize, le: usize) {
     let line = &text[ls..le];
     // Comments in config languages still hold real settings often enough
     // (commented-out examples are reported too: they are what people copy).
+    // 0. primary_conninfo (before the quoted-literal rule sees its value).
+    if let Some(c) = PRIMARY_CONNINFO.captures(line) {
+        let g = c.get(1).unwrap();
+        let guc = g.as_str().replace("''", "'");
+        let abs = ls + g.start();
+        match pgtls_conninfo::parse(&guc) {
+            Ok(ci) => cx.push(
+                abs..abs + g.as_str().len(),
+                Setting::Libpq(ci, Syntax::PrimaryConninfo),
+                Syntax::PrimaryConninfo,
+                Some(DriverSpec::new(Driver::Walreceiver)),
+                if g.as_str().contains('\'') || g.as_str().contains('\\') {
+                    EditKind::None
+                } else {
+                    EditKind::GucConninfo
+                },
+                ls,
+            ),
+            Err(_) => cx.push(
+                abs..abs + g.as_str().len(),
+                Setting::Text(guc),
+                Syntax::PrimaryConninfo,
+                Some(DriverSpec::new(Driver::Walreceiver)),
+                EditKind::None,
+                ls,
+            ),
+        }
+    }
     // 1. URIs.
     for m in URI_START.find_iter(line) {
         let abs = ls + m.start();
@@ -698,34 +726,6 @@ fn line_level(cx: &mut Ctx<'_>, ls: usize, le: usize) {
                 },
                 abs,
             );
-        }
-    }
-    // 3. primary_conninfo.
-    if let Some(c) = PRIMARY_CONNINFO.captures(line) {
-        let g = c.get(1).unwrap();
-        let guc = g.as_str().replace("''", "'");
-        let abs = ls + g.start();
-        match pgtls_conninfo::parse(&guc) {
-            Ok(ci) => cx.push(
-                abs..abs + g.as_str().len(),
-                Setting::Libpq(ci, Syntax::PrimaryConninfo),
-                Syntax::PrimaryConninfo,
-                Some(DriverSpec::new(Driver::Walreceiver)),
-                if g.as_str().contains('\'') || g.as_str().contains('\\') {
-                    EditKind::None
-                } else {
-                    EditKind::GucConninfo
-                },
-                ls,
-            ),
-            Err(_) => cx.push(
-                abs..abs + g.as_str().len(),
-                Setting::Text(guc),
-                Syntax::PrimaryConninfo,
-                Some(DriverSpec::new(Driver::Walreceiver)),
-                EditKind::None,
-                ls,
-            ),
         }
     }
     // 4. Environment assignments.
