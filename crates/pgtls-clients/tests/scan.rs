@@ -48,7 +48,7 @@ fn rows(r: &ScanReport, root: &Path) -> Vec<(String, u32, String, String, String
 #[test]
 fn sample_repository_inventory_is_complete_and_redacted() {
     let root = sample();
-    let r = scan(&[root.clone()], &ScanOptions::default()).unwrap();
+    let r = scan(std::slice::from_ref(&root), &ScanOptions::default()).unwrap();
     let got = rows(&r, &root);
     let want: Vec<(&str, u32, &str, &str, &str)> = vec![
         ("api/app/db.py", 5, "PGT406", "asyncpg", "require"),
@@ -225,7 +225,7 @@ fn fix_require_rewrites_weak_settings_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(&sample(), dir.path());
     let root = dir.path().to_path_buf();
-    let before = scan(&[root.clone()], &ScanOptions::default()).unwrap();
+    let before = scan(std::slice::from_ref(&root), &ScanOptions::default()).unwrap();
     let opts = FixOptions {
         mode: FixMode::Require,
         sslrootcert: None,
@@ -239,7 +239,7 @@ fn fix_require_rewrites_weak_settings_and_nothing_else() {
         .map(|f| (f.path.clone(), f.original.clone()))
         .collect();
     fix::apply(&plan).unwrap();
-    let after = scan(&[root.clone()], &ScanOptions::default()).unwrap();
+    let after = scan(std::slice::from_ref(&root), &ScanOptions::default()).unwrap();
     let weak: Vec<_> = after
         .findings
         .iter()
