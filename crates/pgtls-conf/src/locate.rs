@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::load::{make_absolute, path_of, LoadOptions, Loader};
+use crate::load::{bytes, make_absolute, path_of, LoadOptions, Loader};
 use crate::model::{ConfError, ConfErrorKind, ConfigSet, ServerFiles};
 use crate::pgpath;
 
@@ -55,27 +55,34 @@ pub fn locate(dir: &Path) -> Result<ServerFiles, ConfError> {
     let ok = loader.parse_config_file(&main, true, None, 0);
     let first = loader.finish(ok);
     let conf_dir_abs = path_of(&pgpath::parent_directory(&main));
-    let resolve = |v: &str| -> PathBuf {
-        let p = PathBuf::from(v);
-        if p.is_absolute() {
-            p
+    // make_absolute_path(), with the directory of postgresql.conf standing
+    // in for the postmaster's working directory.
+    let resolve = |v: &str, major: Option<u32>| -> PathBuf {
+        let modern = major.is_none_or(|m| m >= 15);
+        let b = v.as_bytes();
+        let abs = if pgpath::is_absolute(b) {
+            b.to_vec()
         } else {
-            conf_dir_abs.join(p)
-        }
+            pgpath::join(bytes(&conf_dir_abs), b, modern)
+        };
+        path_of(&pgpath::canonicalize(&abs, modern))
     };
     let data_directory = first
         .entries
         .iter()
         .rev()
         .find(|e| e.name == "data_directory")
-        .map(|e| resolve(&e.value))
+        .map(|e| resolve(&e.value, guess_major))
         .or_else(|| {
             config_dir
                 .join("PG_VERSION")
                 .is_file()
                 .then(|| conf_dir_abs.clone())
         });
-    let pg_version = data_directory.as_deref().and_then(version_in);
+    let pg_version = data_directory
+        .as_deref()
+        .and_then(version_in)
+        .or_else(|| debian_major(&conf_dir_abs));
     let auto_conf = data_directory
         .as_ref()
         .map(|d| d.join("postgresql.auto.conf"));
@@ -91,11 +98,11 @@ pub fn locate(dir: &Path) -> Result<ServerFiles, ConfError> {
     let base = data_directory.unwrap_or(conf_dir_abs.clone());
     files.hba_file = set
         .intended("hba_file")
-        .map(|e| resolve(&e.value))
+        .map(|e| resolve(&e.value, pg_version))
         .unwrap_or_else(|| base.join("pg_hba.conf"));
     files.ident_file = set
         .intended("ident_file")
-        .map(|e| resolve(&e.value))
+        .map(|e| resolve(&e.value, pg_version))
         .unwrap_or_else(|| base.join("pg_ident.conf"));
     Ok(files)
 }
@@ -148,4 +155,28 @@ pub fn parse_text(name: &Path, text: &[u8], opts: &LoadOptions) -> ConfigSet {
     let main = make_absolute(name, opts.pg_major.is_none_or(|m| m >= 15));
     let ok = loader.parse_buffer(text, &main);
     loader.finish(ok)
+}
+
+/// Debian's `/etc/postgresql/<major>/<cluster>` names the major version;
+/// used when PG_VERSION cannot be read (the data directory is usually
+/// readable only by `postgres`).
+fn debian_major(config_dir: &Path) -> Option<u32> {
+    let cluster_parent = config_dir.parent()?;
+    let under = cluster_parent.parent()?;
+    if under != Path::new("/etc/postgresql") {
+        return None;
+    }
+    cluster_parent.file_name()?.to_str()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debian_config_dirs_name_their_major() {
+        assert_eq!(debian_major(Path::new("/etc/postgresql/15/main")), Some(15));
+        assert_eq!(debian_major(Path::new("/etc/postgresql/x/main")), None);
+        assert_eq!(debian_major(Path::new("/srv/pg/15/main")), None);
+    }
 }

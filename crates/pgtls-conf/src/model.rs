@@ -37,6 +37,14 @@ pub struct ConfEntry {
 }
 
 impl ConfEntry {
+    /// file:line, for findings.
+    pub fn location(&self) -> pgtls_model::Location {
+        pgtls_model::Location {
+            file: self.file.clone(),
+            line: self.line,
+        }
+    }
+
     /// Whether this entry sets `name` (ASCII case-insensitive, like
     /// `guc_name_compare()`; no alias mapping).
     pub fn is(&self, name: &str) -> bool {
@@ -99,6 +107,14 @@ pub struct ConfError {
 }
 
 impl ConfError {
+    /// file:line, for findings (`None` when no file is involved).
+    pub fn location(&self) -> Option<pgtls_model::Location> {
+        self.file.as_ref().map(|f| pgtls_model::Location {
+            file: f.clone(),
+            line: self.line,
+        })
+    }
+
     pub(crate) fn new(kind: ConfErrorKind, message: String) -> Self {
         ConfError {
             kind,
