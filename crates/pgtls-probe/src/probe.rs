@@ -19,6 +19,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::collections::{BTreeMap, VecDeque};
+
+use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 use pgtls_model::TlsVersion;
 
@@ -26,7 +29,7 @@ use crate::cert::{self, TrustRoots};
 use crate::hello::{self, alert_name, Hello, HelloAnswer};
 use crate::io::{with_deadline, Conn, StepError, Tracker};
 use crate::report::{Negotiated, PlaintextAttempt, PlaintextFacts, StepFailure, TargetReport};
-use crate::suites::{group_name, Suite, GROUPS};
+use crate::suites::{group_name, Suite, GROUPS, SUITES};
 use crate::target::Target;
 use crate::tlsclient::{self, Refusal, Session};
 use crate::wire::{self, RequestAnswer, StartupReply, GSSENC_REQUEST, SSL_REQUEST};
@@ -287,17 +290,19 @@ async fn direct(ctx: &Ctx<'_>) -> Result<Result<Session, Refusal>, StepError> {
     .await
 }
 
-/// Enumerate the suites of `version`, starting from the one already seen.
+/// Suites offered per enumeration chunk: chunks run in parallel, each
+/// needing (accepted suites in it + 1) sequential connections.
+const SUITE_CHUNK: usize = 12;
+
+/// Enumerate the accepted suites among `candidates`: offer them all, drop
+/// the one the server picks, repeat until it refuses.
 async fn enumerate_suites(
     ctx: &Ctx<'_>,
     version: u16,
-    first: u16,
+    candidates: Vec<u16>,
 ) -> (Vec<u16>, Option<StepFailure>) {
-    let mut found = vec![first];
-    let mut remaining: Vec<u16> = Suite::offered_for(version)
-        .into_iter()
-        .filter(|s| *s != first)
-        .collect();
+    let mut found = Vec::new();
+    let mut remaining = candidates;
     let groups = hello::default_groups();
     while !remaining.is_empty() {
         match ctx.hello(version, &remaining, &groups).await {
@@ -331,7 +336,17 @@ async fn group_accepted(ctx: &Ctx<'_>, group: u16) -> Result<bool, StepError> {
     Ok(matches!(accepted_as(&a, 0x0304), Some(sh) if sh.group == Some(group)))
 }
 
+enum Task {
+    Handshake(Conn),
+    Plain(String, String),
+    Version(TlsVersion),
+    Direct,
+    Suites(TlsVersion, Vec<u16>),
+    Group(u16),
+}
+
 enum Out {
+    Handshake(Result<Result<Session, Refusal>, StepError>),
     Plain(PlaintextAttempt, Option<StepFailure>),
     Version(TlsVersion, Result<HelloAnswer, StepError>),
     Direct(Result<Result<Session, Refusal>, StepError>),
@@ -339,13 +354,27 @@ enum Out {
     Group(u16, Result<bool, StepError>),
 }
 
-type Step<'a> = Pin<Box<dyn Future<Output = Out> + Send + 'a>>;
-
-async fn run_all(steps: Vec<Step<'_>>, parallel: usize) -> Vec<Out> {
-    futures_util::stream::iter(steps)
-        .buffer_unordered(parallel.max(1))
-        .collect()
-        .await
+fn run_task<'a>(ctx: &'a Ctx<'a>, t: Task) -> Pin<Box<dyn Future<Output = Out> + Send + 'a>> {
+    match t {
+        Task::Handshake(c) => {
+            Box::pin(async move { Out::Handshake(classic_handshake(ctx, c).await) })
+        }
+        Task::Plain(u, d) => Box::pin(async move {
+            let (a, f) = plaintext(ctx, u, d).await;
+            Out::Plain(a, f)
+        }),
+        Task::Version(v) => Box::pin(async move {
+            let suites = Suite::offered_for(v.wire());
+            let groups = hello::default_groups();
+            Out::Version(v, ctx.hello(v.wire(), &suites, &groups).await)
+        }),
+        Task::Direct => Box::pin(async move { Out::Direct(direct(ctx).await) }),
+        Task::Suites(v, c) => Box::pin(async move {
+            let (found, f) = enumerate_suites(ctx, v.wire(), c).await;
+            Out::Suites(v, found, f)
+        }),
+        Task::Group(g) => Box::pin(async move { Out::Group(g, group_accepted(ctx, g).await) }),
+    }
 }
 
 fn suite_name(id: u16) -> String {
@@ -463,47 +492,6 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
         end,
     };
     let ssl = neg.ssl == "S";
-    let mut chain: Vec<Vec<u8>> = Vec::new();
-    let mut chain_source = "";
-    let session = match neg.conn {
-        Some(c) => match classic_handshake(&ctx, c).await {
-            Ok(s) => Some(s),
-            Err(e) => {
-                r.step_errors.push(StepFailure {
-                    step: "TLS handshake after SSLRequest (rustls)".into(),
-                    message: e.to_string(),
-                });
-                None
-            }
-        },
-        None => None,
-    };
-    match &session {
-        Some(Ok(s)) => {
-            r.tls.negotiated = Some(Negotiated {
-                version: TlsVersion::from_wire(s.version)
-                    .map(|v| v.as_pg_str().to_string())
-                    .unwrap_or_else(|| format!("0x{:04X}", s.version)),
-                cipher: suite_name(s.suite),
-                group: s.group.clone(),
-            });
-            chain = s.chain.clone();
-            chain_source = "rustls handshake after SSLRequest";
-        }
-        Some(Err(Refusal::Alert(a))) => {
-            r.tls.version_answers.insert(
-                "rustls (TLSv1.2/TLSv1.3)".into(),
-                format!("handshake refused: {a}"),
-            );
-        }
-        Some(Err(Refusal::Closed)) => r.step_errors.push(StepFailure {
-            step: "TLS handshake after SSLRequest".into(),
-            message: "server closed the connection during the TLS handshake".into(),
-        }),
-        None => {}
-    }
-
-    // Phase 2: plaintext, versions, direct TLS.
     let users: Vec<String> = if !opts.users.is_empty() {
         opts.users.clone()
     } else {
@@ -514,35 +502,74 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
     } else {
         vec![target.dbname.clone().unwrap_or_else(|| "postgres".into())]
     };
-    let mut steps: Vec<Step<'_>> = Vec::new();
-    let ctx_ref = &ctx;
-    if opts.plaintext {
-        for u in &users {
-            for d in &dbs {
-                let (u, d) = (u.clone(), d.clone());
-                steps.push(Box::pin(async move {
-                    let (a, f) = plaintext(ctx_ref, u, d).await;
-                    Out::Plain(a, f)
-                }));
-            }
-        }
+
+    // Phase 2: one pool of exchanges, at most `parallel` in flight; a
+    // version that is accepted adds its suite-enumeration chunks (and, for
+    // TLS 1.3, its group probes) to the queue as soon as it is known.
+    let mut queue: VecDeque<Task> = VecDeque::new();
+    if let Some(c) = neg.conn {
+        queue.push_back(Task::Handshake(c));
     }
     if ssl {
         for v in TlsVersion::ALL {
-            steps.push(Box::pin(async move {
-                let suites = Suite::offered_for(v.wire());
-                let groups = hello::default_groups();
-                Out::Version(v, ctx_ref.hello(v.wire(), &suites, &groups).await)
-            }));
+            queue.push_back(Task::Version(v));
+        }
+    }
+    if opts.plaintext {
+        for u in &users {
+            for d in &dbs {
+                queue.push_back(Task::Plain(u.clone(), d.clone()));
+            }
         }
     }
     if opts.direct_tls {
-        steps.push(Box::pin(async move { Out::Direct(direct(ctx_ref).await) }));
+        queue.push_back(Task::Direct);
     }
-    let mut firsts: Vec<(TlsVersion, u16)> = Vec::new();
+    let mut chain: Vec<Vec<u8>> = Vec::new();
+    let mut chain_source = "";
+    let mut direct_chain: Vec<Vec<u8>> = Vec::new();
     let mut legacy_chain: Option<(u16, Vec<Vec<u8>>)> = None;
-    for out in run_all(steps, opts.parallel).await {
+    let mut suites: BTreeMap<TlsVersion, Vec<u16>> = BTreeMap::new();
+    let mut groups: Vec<u16> = Vec::new();
+    let mut complete = opts.ciphers;
+    let ctx_ref = &ctx;
+    let mut running = FuturesUnordered::new();
+    loop {
+        while running.len() < opts.parallel.max(1) {
+            match queue.pop_front() {
+                Some(t) => running.push(run_task(ctx_ref, t)),
+                None => break,
+            }
+        }
+        let Some(out) = running.next().await else {
+            break;
+        };
         match out {
+            Out::Handshake(Ok(Ok(s))) => {
+                r.tls.negotiated = Some(Negotiated {
+                    version: TlsVersion::from_wire(s.version)
+                        .map(|v| v.as_pg_str().to_string())
+                        .unwrap_or_else(|| format!("0x{:04X}", s.version)),
+                    cipher: suite_name(s.suite),
+                    group: s.group.clone(),
+                });
+                chain = s.chain;
+                chain_source = "rustls handshake after SSLRequest";
+            }
+            Out::Handshake(Ok(Err(Refusal::Alert(a)))) => {
+                r.tls.version_answers.insert(
+                    "rustls (TLSv1.2/TLSv1.3)".into(),
+                    format!("handshake refused: {a}"),
+                );
+            }
+            Out::Handshake(Ok(Err(Refusal::Closed))) => r.step_errors.push(StepFailure {
+                step: "TLS handshake after SSLRequest (rustls)".into(),
+                message: "server closed the connection during the TLS handshake".into(),
+            }),
+            Out::Handshake(Err(e)) => r.step_errors.push(StepFailure {
+                step: "TLS handshake after SSLRequest (rustls)".into(),
+                message: e.to_string(),
+            }),
             Out::Plain(a, f) => {
                 r.plaintext.attempts.push(a);
                 r.step_errors.extend(f);
@@ -551,22 +578,32 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
                 let text = answer_text(&a);
                 if let Some(sh) = accepted_as(&a, v.wire()) {
                     r.tls.versions.push(v);
-                    firsts.push((v, sh.suite));
-                    if v != TlsVersion::Tls13 {
-                        if let Some(g) = sh.group {
-                            if v == TlsVersion::Tls12 {
-                                r.tls.tls12_key_exchange = Some(group_name(g));
-                            }
-                        }
+                    suites.entry(v).or_default().push(sh.suite);
+                    if v == TlsVersion::Tls12 {
                         if let Some(bits) = sh.dh_bits {
-                            if v == TlsVersion::Tls12 {
-                                r.tls.tls12_key_exchange = Some(format!("DHE {bits} bits"));
-                            }
+                            r.tls.tls12_key_exchange = Some(format!("DHE {bits} bits"));
+                        } else if let Some(g) = sh.group {
+                            r.tls.tls12_key_exchange = Some(group_name(g));
                         }
-                        if !sh.certificates.is_empty()
-                            && legacy_chain.as_ref().is_none_or(|(lv, _)| *lv < v.wire())
-                        {
-                            legacy_chain = Some((v.wire(), sh.certificates.clone()));
+                    }
+                    if v != TlsVersion::Tls13
+                        && !sh.certificates.is_empty()
+                        && legacy_chain.as_ref().is_none_or(|(lv, _)| *lv < v.wire())
+                    {
+                        legacy_chain = Some((v.wire(), sh.certificates.clone()));
+                    }
+                    if opts.ciphers {
+                        let rest: Vec<u16> = Suite::offered_for(v.wire())
+                            .into_iter()
+                            .filter(|id| *id != sh.suite)
+                            .collect();
+                        for chunk in rest.chunks(SUITE_CHUNK) {
+                            queue.push_back(Task::Suites(v, chunk.to_vec()));
+                        }
+                    }
+                    if v == TlsVersion::Tls13 && opts.groups {
+                        for (g, _) in GROUPS.iter().copied() {
+                            queue.push_back(Task::Group(g));
                         }
                     }
                     r.tls
@@ -598,10 +635,7 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
                 } else {
                     format!("handshake completed without ALPN \"postgresql\" ({v}): not a PostgreSQL 17+ server")
                 });
-                if chain.is_empty() && !s.chain.is_empty() {
-                    chain = s.chain.clone();
-                    chain_source = "rustls handshake over direct TLS";
-                }
+                direct_chain = s.chain;
             }
             Out::Direct(Ok(Err(Refusal::Closed))) => {
                 r.direct_tls = Some(false);
@@ -620,7 +654,17 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
                     message: e.to_string(),
                 });
             }
-            _ => {}
+            Out::Suites(v, found, f) => {
+                complete &= f.is_none();
+                r.step_errors.extend(f);
+                suites.entry(v).or_default().extend(found);
+            }
+            Out::Group(g, Ok(true)) => groups.push(g),
+            Out::Group(_, Ok(false)) => {}
+            Out::Group(g, Err(e)) => r.step_errors.push(StepFailure {
+                step: format!("TLS 1.3 group {}", group_name(g)),
+                message: e.to_string(),
+            }),
         }
     }
     r.tls.versions.sort();
@@ -628,6 +672,34 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
         .attempts
         .sort_by(|a, b| (&a.user, &a.database).cmp(&(&b.user, &b.database)));
     summarize_plaintext(&mut r.plaintext, opts.plaintext);
+    for (v, ids) in suites {
+        // The server's first choice first, then the table's order.
+        let first = ids[0];
+        let mut rest: Vec<u16> = ids[1..].to_vec();
+        rest.sort_by_key(|id| SUITES.iter().position(|s| s.id == *id));
+        rest.dedup();
+        rest.retain(|id| *id != first);
+        let facts = std::iter::once(first)
+            .chain(rest)
+            .map(|id| {
+                Suite::by_id(id)
+                    .map(|s| s.fact())
+                    .unwrap_or_else(|| unknown_suite(id))
+            })
+            .collect();
+        r.tls.ciphers.insert(v.as_pg_str().into(), facts);
+    }
+    r.tls.ciphers_complete = complete;
+    // Keep the table's order for groups.
+    r.tls.groups = GROUPS
+        .iter()
+        .filter(|(g, _)| groups.contains(g))
+        .map(|(g, _)| group_name(*g))
+        .collect();
+    if chain.is_empty() && !direct_chain.is_empty() {
+        chain = direct_chain;
+        chain_source = "rustls handshake over direct TLS";
+    }
     if chain.is_empty() {
         if let Some((_, c)) = legacy_chain {
             chain = c;
@@ -643,68 +715,6 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
             }),
         }
     }
-
-    // Phase 3: suites per accepted version, TLS 1.3 groups.
-    let mut steps: Vec<Step<'_>> = Vec::new();
-    if opts.ciphers {
-        for (v, first) in firsts.iter().copied() {
-            steps.push(Box::pin(async move {
-                let (found, f) = enumerate_suites(ctx_ref, v.wire(), first).await;
-                Out::Suites(v, found, f)
-            }));
-        }
-    } else {
-        for (v, first) in firsts.iter().copied() {
-            r.tls.ciphers.insert(
-                v.as_pg_str().into(),
-                vec![Suite::by_id(first)
-                    .map(|s| s.fact())
-                    .unwrap_or_else(|| unknown_suite(first))],
-            );
-        }
-    }
-    if opts.groups && r.tls.versions.contains(&TlsVersion::Tls13) {
-        for (g, _) in GROUPS.iter().copied() {
-            steps.push(Box::pin(async move {
-                Out::Group(g, group_accepted(ctx_ref, g).await)
-            }));
-        }
-    }
-    let mut complete = opts.ciphers;
-    let mut groups: Vec<u16> = Vec::new();
-    for out in run_all(steps, opts.parallel).await {
-        match out {
-            Out::Suites(v, found, f) => {
-                complete &= f.is_none();
-                r.step_errors.extend(f);
-                r.tls.ciphers.insert(
-                    v.as_pg_str().into(),
-                    found
-                        .iter()
-                        .map(|id| {
-                            Suite::by_id(*id)
-                                .map(|s| s.fact())
-                                .unwrap_or_else(|| unknown_suite(*id))
-                        })
-                        .collect(),
-                );
-            }
-            Out::Group(g, Ok(true)) => groups.push(g),
-            Out::Group(_, Ok(false)) => {}
-            Out::Group(g, Err(e)) => r.step_errors.push(StepFailure {
-                step: format!("TLS 1.3 group {}", group_name(g)),
-                message: e.to_string(),
-            }),
-            _ => {}
-        }
-    }
-    r.tls.ciphers_complete = complete;
-    // Keep the table's order (strongest first) for groups.
-    r.tls.groups = GROUPS
-        .iter()
-        .filter(|(g, _)| groups.contains(g))
-        .map(|(g, _)| group_name(*g))
-        .collect();
     if let Some(first) = r.step_errors.first() {
         r.error = Some(format!("{}: {}", first.step, first.message));
     }
