@@ -303,9 +303,11 @@ fn parse_inner(
                 || o.ldapsearchattribute.is_some()
                 || o.ldapsearchfilter.is_some()
             {
-                return Err(fail(
-                    "cannot mix options for simple bind and search+bind modes",
-                ));
+                return Err(fail(if feat.major >= 18 {
+                    "cannot mix options for simple bind and search+bind modes"
+                } else {
+                    "cannot use ldapbasedn, ldapbinddn, ldapbindpasswd, ldapsearchattribute, ldapsearchfilter, or ldapurl together with ldapprefix"
+                }));
             }
         } else if o.ldapbasedn.is_none() {
             return Err(fail("authentication method \"ldap\" requires argument \"ldapbasedn\", \"ldapprefix\", or \"ldapsuffix\" to be set"));
@@ -343,11 +345,9 @@ fn parse_inner(
         }
     }
     if method == AuthMethod::Cert {
-        o.clientcert = if feat.clientcert_strict {
-            ClientCert::VerifyFull
-        } else {
-            ClientCert::VerifyCa
-        };
+        // cert implies verify-full in every major checked (12.22 and 13.23
+        // included, although 12.0 implied verify-ca).
+        o.clientcert = ClientCert::VerifyFull;
     }
     if method == AuthMethod::OAuth {
         if o.oauth_scope.is_none() {

@@ -16,7 +16,9 @@
 //! unresolved samehost/samenet are symbolic: they may match (DNS or the
 //! interfaces decide) and never cover anything for later rules.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 use serde::Serialize;
@@ -171,7 +173,7 @@ enum DK {
 
 #[derive(Default)]
 struct Interner {
-    map: HashMap<String, u32>,
+    map: FxHashMap<String, u32>,
 }
 
 impl Interner {
@@ -193,91 +195,106 @@ impl Interner {
 const V4_MAX: u128 = u32::MAX as u128;
 const V6_MAX: u128 = u128::MAX;
 
+/// Merged, sorted, disjoint intervals of covered addresses, each with the
+/// first few rules that contributed to it (for "shadowed by").
 #[derive(Default)]
 struct Iv {
-    merged: BTreeMap<u128, u128>,
-    painted: BTreeMap<u128, (u128, u32)>,
+    v: Vec<Seg>,
+}
+
+#[derive(Clone, Copy)]
+struct Seg {
+    lo: u128,
+    hi: u128,
+    owners: [u32; 4],
+    n: u8,
+}
+
+impl Seg {
+    fn add_owner(&mut self, o: u32) {
+        if (self.n as usize) < self.owners.len() && !self.owners[..self.n as usize].contains(&o) {
+            self.owners[self.n as usize] = o;
+            self.n += 1;
+        }
+    }
 }
 
 impl Iv {
-    /// End of the merged interval holding `p`.
-    fn covering_end(&self, p: u128) -> Option<u128> {
-        self.merged
-            .range(..=p)
-            .next_back()
-            .and_then(|(_, &e)| (e >= p).then_some(e))
+    /// Index of the last segment starting at or before `p`.
+    fn at(&self, p: u128) -> Option<usize> {
+        let i = self.v.partition_point(|s| s.lo <= p);
+        i.checked_sub(1)
     }
 
-    /// Start of the first merged interval starting after `p`.
+    /// End of the merged interval holding `p`.
+    fn covering_end(&self, p: u128) -> Option<u128> {
+        let i = self.at(p)?;
+        let s = &self.v[i];
+        (s.hi >= p).then_some(s.hi)
+    }
+
+    /// Start of the first interval starting after `p`.
     fn next_start(&self, p: u128) -> Option<u128> {
-        if p == u128::MAX {
-            return None;
-        }
-        self.merged.range(p + 1..).next().map(|(&s, _)| s)
+        let i = self.v.partition_point(|s| s.lo <= p);
+        self.v.get(i).map(|s| s.lo)
     }
 
     fn insert(&mut self, a: u128, b: u128, owner: u32) {
-        // paint the gaps first (attribution), then merge
-        let mut p = a;
-        loop {
-            if let Some(e) = self.covering_end(p) {
-                if e >= b {
-                    break;
+        // first segment that touches [a,b] (adjacent counts)
+        let mut i = self
+            .v
+            .partition_point(|s| s.hi.saturating_add(1) < a && s.hi < a);
+        let mut seg = Seg {
+            lo: a,
+            hi: b,
+            owners: [owner, 0, 0, 0],
+            n: 1,
+        };
+        let first = i;
+        let mut merged_any = false;
+        while i < self.v.len() && (self.v[i].lo <= b.saturating_add(1) || b == u128::MAX) {
+            let s = self.v[i];
+            if s.lo > b && b != u128::MAX && s.lo != b + 1 {
+                break;
+            }
+            if !merged_any {
+                // keep the earlier contributors first
+                let mut o = s;
+                o.lo = o.lo.min(seg.lo);
+                o.hi = o.hi.max(seg.hi);
+                if !(s.lo <= a && s.hi >= b) {
+                    o.add_owner(owner);
                 }
-                p = e + 1;
-                continue;
+                seg = o;
+            } else {
+                seg.lo = seg.lo.min(s.lo);
+                seg.hi = seg.hi.max(s.hi);
+                for k in 0..s.n as usize {
+                    seg.add_owner(s.owners[k]);
+                }
             }
-            let gap_end = match self.next_start(p) {
-                Some(s) if s <= b => s - 1,
-                _ => b,
-            };
-            self.painted.insert(p, (gap_end, owner));
-            if gap_end >= b {
-                break;
-            }
-            p = gap_end + 1;
+            merged_any = true;
+            i += 1;
         }
-        // merge [a,b] into merged
-        let mut lo = a;
-        let mut hi = b;
-        if let Some((&s, &e)) = self.merged.range(..=a).next_back() {
-            if e.saturating_add(1) >= a {
-                lo = s;
-                hi = hi.max(e);
-            }
-        }
-        let overl: Vec<u128> = self
-            .merged
-            .range(lo..)
-            .take_while(|(&s, _)| s <= hi.saturating_add(1) || hi == u128::MAX)
-            .map(|(&s, _)| s)
-            .collect();
-        for s in overl {
-            if s > hi.saturating_add(1) && hi != u128::MAX {
-                break;
-            }
-            let e = self.merged.remove(&s).unwrap();
-            hi = hi.max(e);
-        }
-        self.merged.insert(lo, hi);
+        self.v.splice(first..i, std::iter::once(seg));
     }
 
-    /// Owners painted over [a,b], at most `max` distinct ones.
+    /// Rules that contributed to the intervals over [a,b] (at most `max`).
     fn owners(&self, a: u128, b: u128, max: usize, out: &mut Vec<u32>) {
-        let start = self
-            .painted
-            .range(..=a)
-            .next_back()
-            .filter(|(_, &(e, _))| e >= a)
-            .map(|(&s, _)| s)
-            .unwrap_or(a);
-        for (_, &(_, o)) in self.painted.range(start..=b) {
-            if !out.contains(&o) {
-                out.push(o);
-                if out.len() >= max {
-                    return;
+        let mut i = self.at(a).unwrap_or(0);
+        while i < self.v.len() && self.v[i].lo <= b {
+            let s = &self.v[i];
+            if s.hi >= a {
+                for &o in &s.owners[..s.n as usize] {
+                    if !out.contains(&o) {
+                        out.push(o);
+                        if out.len() >= max {
+                            return;
+                        }
+                    }
                 }
             }
+            i += 1;
         }
     }
 }
@@ -879,7 +896,7 @@ struct Hit {
 }
 
 struct Sweep {
-    covers: HashMap<(UK, DK), Cover>,
+    covers: FxHashMap<(UK, DK), Cover>,
 }
 
 impl Sweep {
@@ -910,6 +927,23 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         .map(|(i, r)| addr_spec(r, opts, &mut notes_per_rule[i]))
         .collect();
     let keys: Vec<(Vec<UK>, Vec<DK>)> = file.rules.iter().map(|r| ctx.rule_keys(r)).collect();
+    // witnesses that match their rule, with the index keys they hit
+    type Prep = Vec<(W, Vec<UK>, Vec<DK>)>;
+    let prep: Vec<Prep> = file
+        .rules
+        .iter()
+        .map(|r| {
+            let ws = ctx.witnesses(r, WITNESS_LIMIT);
+            let mut v = Vec::with_capacity(ws.len());
+            for w in ws {
+                if ctx.rule_matches(r, &w) {
+                    let (u, d) = ctx.witness_keys(&w);
+                    v.push((w, u, d));
+                }
+            }
+            v
+        })
+        .collect();
     let mut kinds = vec![Kind::Local, Kind::Plain];
     if opts.ssl_on {
         kinds.push(Kind::Ssl);
@@ -925,7 +959,9 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         .collect();
 
     // results[kind][rule]
-    let mut hits: HashMap<(usize, usize), Hit> = HashMap::new();
+    let mut hits: Vec<Vec<Option<Hit>>> = (0..kinds.len())
+        .map(|_| (0..n).map(|_| None).collect())
+        .collect();
     let mut shadow: HashMap<usize, Vec<u32>> = HashMap::new();
     let mut bypasses: Vec<GuardBypass> = Vec::new();
     let mut guard_budget: usize = 2_000_000;
@@ -933,21 +969,17 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
 
     for (ki, &kind) in kinds.iter().enumerate() {
         let mut sweep = Sweep {
-            covers: HashMap::new(),
+            covers: FxHashMap::default(),
         };
         for i in 0..n {
             let r = &file.rules[i];
             if !r.conn_type.admits(kind.enc()) {
                 continue;
             }
-            let ws = ctx.witnesses(r, WITNESS_LIMIT);
             let mut hit: Option<Hit> = None;
             let mut first_region_done = false;
-            for w in &ws {
-                if !ctx.rule_matches(r, w) {
-                    continue;
-                }
-                let (uks, dks) = ctx.witness_keys(w);
+            for (w, uks, dks) in &prep[i] {
+                let (uks, dks) = (uks.as_slice(), dks.as_slice());
                 match &specs[i] {
                     AddrSpec::Symbolic(s) => {
                         // may match unless every address is already taken
@@ -955,7 +987,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
                             [(false, 0, V4_MAX), (true, 0, V6_MAX)]
                                 .iter()
                                 .all(|&(v6, lo, hi)| {
-                                    first_gap(&sweep.covers_for(&uks, &dks, v6), lo, hi).is_none()
+                                    first_gap(&sweep.covers_for(uks, dks, v6), lo, hi).is_none()
                                 });
                         if !taken {
                             let wit = Witness {
@@ -1003,7 +1035,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
                         let mut all_gaps: Vec<(bool, u128, u128)> = Vec::new();
                         let mut truncated = false;
                         for &(v6, lo, hi) in ranges {
-                            let cov = sweep.covers_for(&uks, &dks, v6);
+                            let cov = sweep.covers_for(uks, dks, v6);
                             if kind == Kind::Local {
                                 if first_gap(&cov, lo, hi).is_some() {
                                     found = Some((false, 0));
@@ -1116,7 +1148,8 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
                         guard_truncated = true;
                         break;
                     }
-                    guard_budget = guard_budget.saturating_sub(ws.len().max(1));
+                    guard_budget = guard_budget.saturating_sub(prep[i].len().max(1));
+                    let ws: Vec<W> = prep[i].iter().map(|x| x.0.clone()).collect();
                     if let Some(w) = guard_overlap(
                         &mut ctx,
                         &sweep,
@@ -1147,18 +1180,17 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
             }
             match hit {
                 Some(h) => {
-                    hits.insert((ki, i), h);
+                    hits[ki][i] = Some(h);
                 }
                 None => {
                     // attribution: who took this rule's space
                     let e = shadow.entry(i).or_default();
                     if e.len() < 5 {
-                        if let (AddrSpec::Ranges(ranges), Some(w)) =
-                            (&specs[i], ws.iter().find(|w| ctx.rule_matches(r, w)))
+                        if let (AddrSpec::Ranges(ranges), Some((_, uks, dks))) =
+                            (&specs[i], prep[i].first())
                         {
-                            let (uks, dks) = ctx.witness_keys(w);
                             for &(v6, lo, hi) in ranges {
-                                for c in sweep.covers_for(&uks, &dks, v6) {
+                                for c in sweep.covers_for(uks, dks, v6) {
                                     c.owners(lo, hi, 5, e);
                                 }
                             }
@@ -1187,7 +1219,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
     #[allow(clippy::needless_range_loop)]
     for i in 0..n {
         let r = &file.rules[i];
-        let get = |k: Kind| kidx(k).and_then(|ki| hits.get(&(ki, i)));
+        let get = |k: Kind| kidx(k).and_then(|ki| hits[ki][i].as_ref());
         let plain = get(Kind::Plain);
         let any = [Kind::Local, Kind::Plain, Kind::Ssl, Kind::Gss]
             .iter()
@@ -1346,4 +1378,33 @@ fn guard_overlap(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_sets_agree_with_a_bitmap() {
+        let mut r = crate::gen::Rng::new(7);
+        for _ in 0..300 {
+            let mut iv = Iv::default();
+            let mut bits = [false; 64];
+            for k in 0..r.below(8) {
+                let a = r.below(64) as u128;
+                let b = (a + r.below(10) as u128).min(63);
+                iv.insert(a, b, k as u32);
+                for x in a..=b {
+                    bits[x as usize] = true;
+                }
+            }
+            for w in iv.v.windows(2) {
+                assert!(w[0].hi + 1 < w[1].lo, "disjoint, non-adjacent, sorted");
+            }
+            let lo = r.below(64) as u128;
+            let hi = (lo + r.below(20) as u128).min(63);
+            let want = (lo..=hi).find(|&x| !bits[x as usize]);
+            assert_eq!(first_gap(&[&iv], lo, hi), want);
+        }
+    }
 }

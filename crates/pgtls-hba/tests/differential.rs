@@ -23,7 +23,18 @@ use pgtls_hba::{
 /// (major, seed) pairs that once disagreed: parse differential.
 /// 12/13: late minors have no 8191-byte line limit and a 10240-byte token
 /// limit (12.0 had 8192/256); no continuation before 14.
-const PARSE_REGRESSIONS: &[(u32, u64)] = &[(12, 7931), (12, 31688), (13, 13)];
+/// cert implies clientcert=verify-full in 12.22/13.23 too; before 18 the
+/// ldap mixed-mode message is "cannot use ldapbasedn, ... together with
+/// ldapprefix".
+const PARSE_REGRESSIONS: &[(u32, u64)] = &[
+    (12, 7931),
+    (12, 31688),
+    (13, 13),
+    (13, 4030784),
+    (12, 776074),
+    (15, 5234474),
+    (15, 7942772),
+];
 /// (major, seed) pairs that once disagreed: match differential.
 /// Every existing role is a member of itself (`+g1` matches g1, samerole
 /// matches database = user name).
