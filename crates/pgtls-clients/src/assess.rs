@@ -1002,13 +1002,15 @@ pub fn assess_node(cfg: &NodeConfig, driver: Option<DriverSpec>, ctx: &Context) 
             Behavior::tls(ChainCheck::Always, false),
         ),
         Some(NodeSsl::Str(s)) => {
-            if s == "false" {
-                a.notes.push("ssl='false' is a non-empty string: node-postgres treats it as true (verified TLS)".into());
-            }
-            (
-                "verify-full".to_string(),
-                Behavior::tls(ChainCheck::Always, true),
-            )
+            // Observed with pg 8.23.0 (tests/e2e_drivers.rs): a string other
+            // than 'true'/'1'/'0' is truthy, so an SSLRequest is sent, and
+            // Connection.upgradeToSSL then evaluates `'key' in self.ssl` on
+            // the string and throws.
+            a.invalid(
+                Some(&format!("ssl={s}")),
+                format!("TypeError: Cannot use 'in' operator to search for 'key' in {s} (node-postgres Connection.upgradeToSSL): a string ssl value other than 'true'/'1'/'0' is truthy, requests TLS, then crashes the client when the server accepts it"),
+            );
+            return a.finish(hint);
         }
         Some(_) if compat_unverified => (
             "require".to_string(),
@@ -1022,6 +1024,21 @@ pub fn assess_node(cfg: &NodeConfig, driver: Option<DriverSpec>, ctx: &Context) 
             "verify-full".to_string(),
             Behavior::tls(ChainCheck::Always, true),
         ),
+    };
+    // pg's Connection.upgradeToSSL sets `servername` only for host names
+    // (`net.isIP(host) === 0`) and passes no `host`, so for an IP literal
+    // Node's tls.connect checks the certificate against its default host
+    // "localhost": the address itself is never verified (observed in
+    // tests/e2e_drivers.rs with pg 8.23.0).
+    let ip_host = a
+        .host
+        .as_deref()
+        .is_some_and(|h| h.parse::<std::net::IpAddr>().is_ok());
+    let b = if ip_host && b.verifies_hostname() {
+        a.notes.push("the host is an IP address: node-postgres sends no servername and Node checks the certificate against \"localhost\", not the address".into());
+        Behavior::tls(ChainCheck::Always, false)
+    } else {
+        b
     };
     let shown = match (&mode_name, name.as_str()) {
         (Some(m), n) if m != n => format!("{n} (written sslmode={m})"),

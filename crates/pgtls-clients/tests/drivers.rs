@@ -75,7 +75,7 @@ const CASES: &[Case] = &[
     Case { driver: Some("node-postgres"), input: "postgres://u@db/app?sslmode=prefer", env: &[], mode: Some("verify-full"), verdict: Verified, flags: FULL, source: "pg-connection-string: prefer => verified, no fallback" },
     Case { driver: Some("node-postgres"), input: "postgres://u@db/app?sslmode=no-verify", env: &[], mode: Some("no-verify"), verdict: EncryptedUnverified, flags: UNVERIFIED, source: "pg-connection-string: no-verify => rejectUnauthorized false" },
     Case { driver: Some("node-postgres"), input: "postgres://u@db/app?sslmode=require&uselibpqcompat=true", env: &[], mode: Some("require"), verdict: EncryptedUnverified, flags: UNVERIFIED, source: "pg-connection-string 2.8: uselibpqcompat require => unverified" },
-    Case { driver: Some("node-postgres"), input: "postgres://u@db/app?ssl=false", env: &[], mode: Some("verify-full"), verdict: Verified, flags: FULL, source: "pg-connection-string: ssl=false stays the string 'false' (truthy)" },
+    Case { driver: Some("node-postgres"), input: "postgres://u@db/app?ssl=false", env: &[], mode: Some("ssl=false"), verdict: Invalid, flags: NONE, source: "pg-connection-string keeps ssl='false' as a string; pg 8.23.0 connection.js upgradeToSSL throws on it (observed, tests/e2e_drivers.rs)" },
     Case { driver: Some("node-postgres"), input: "postgres://u@db/app?ssl=0", env: &[], mode: Some("disable"), verdict: Plaintext, flags: PLAIN, source: "pg-connection-string: ssl=0 => false" },
     Case { driver: Some("node-postgres"), input: "postgres://u@db/app", env: &[("PGSSLMODE", "require")], mode: Some("verify-full"), verdict: Verified, flags: FULL, source: "connection-parameters.js readSSLConfigFromEnvironment" },
     Case { driver: Some("node-postgres"), input: "postgres://u@db/app", env: &[("PGSSLMODE", "allow")], mode: Some("disable"), verdict: Plaintext, flags: PLAIN, source: "readSSLConfigFromEnvironment: allow => default (off)" },
@@ -183,4 +183,16 @@ fn passwords_never_reach_the_assessment() {
         let json = serde_json::to_string(&a).unwrap();
         assert!(!json.contains(canary), "{json}");
     }
+}
+
+#[test]
+fn node_postgres_does_not_verify_ip_literal_hosts() {
+    // pg/lib/connection.js upgradeToSSL: servername only for non-IP hosts.
+    let ctx = Context::default();
+    let d = Some("node-postgres".parse().unwrap());
+    let a = check("postgres://u@10.0.0.5/app?sslmode=verify-full", d, &ctx);
+    assert!(a.verifies_server_cert && !a.verifies_hostname);
+    assert_eq!(a.code, "PGT404");
+    let a = check("postgres://u@db.internal/app?sslmode=verify-full", d, &ctx);
+    assert!(a.verifies_hostname);
 }
