@@ -168,10 +168,11 @@ fn main() {
     }
     if have("nmap") {
         tools.push((
-            "nmap --script ssl-enum-ciphers,ssl-cert",
+            "nmap -sV --script ssl-enum-ciphers,ssl-cert (-sV: a port other than 5432 needs service detection for STARTTLS)",
             vec![
                 s("nmap"),
                 s("-Pn"),
+                s("-sV"),
                 s("-p"),
                 port.clone(),
                 s("--script"),

@@ -293,6 +293,8 @@ async fn direct(ctx: &Ctx<'_>) -> Result<Result<Session, Refusal>, StepError> {
 /// Suites offered per enumeration chunk: chunks run in parallel, each
 /// needing (accepted suites in it + 1) sequential connections.
 const SUITE_CHUNK: usize = 12;
+/// Groups offered per group-enumeration chunk.
+const GROUP_CHUNK: usize = 7;
 
 /// Enumerate the accepted suites among `candidates`: offer them all, drop
 /// the one the server picks, repeat until it refuses.
@@ -330,10 +332,34 @@ async fn enumerate_suites(
     (found, None)
 }
 
-async fn group_accepted(ctx: &Ctx<'_>, group: u16) -> Result<bool, StepError> {
+/// TLS 1.3 groups accepted among `candidates`: offer them all with an
+/// empty key_share; the HelloRetryRequest names the server's pick; drop it
+/// and repeat until the server refuses.
+async fn enumerate_groups(ctx: &Ctx<'_>, candidates: Vec<u16>) -> (Vec<u16>, Option<StepFailure>) {
     let suites = Suite::offered_for(0x0304);
-    let a = ctx.hello(0x0304, &suites, &[group]).await?;
-    Ok(matches!(accepted_as(&a, 0x0304), Some(sh) if sh.group == Some(group)))
+    let mut found = Vec::new();
+    let mut remaining = candidates;
+    while !remaining.is_empty() {
+        match ctx.hello(0x0304, &suites, &remaining).await {
+            Ok(a) => match accepted_as(&a, 0x0304).and_then(|sh| sh.group) {
+                Some(g) if remaining.contains(&g) => {
+                    found.push(g);
+                    remaining.retain(|x| *x != g);
+                }
+                _ => break,
+            },
+            Err(e) => {
+                return (
+                    found,
+                    Some(StepFailure {
+                        step: "TLS 1.3 groups".into(),
+                        message: e.to_string(),
+                    }),
+                )
+            }
+        }
+    }
+    (found, None)
 }
 
 enum Task {
@@ -342,7 +368,7 @@ enum Task {
     Version(TlsVersion),
     Direct,
     Suites(TlsVersion, Vec<u16>),
-    Group(u16),
+    Groups(Vec<u16>),
 }
 
 enum Out {
@@ -351,7 +377,7 @@ enum Out {
     Version(TlsVersion, Result<HelloAnswer, StepError>),
     Direct(Result<Result<Session, Refusal>, StepError>),
     Suites(TlsVersion, Vec<u16>, Option<StepFailure>),
-    Group(u16, Result<bool, StepError>),
+    Groups(Vec<u16>, Option<StepFailure>),
 }
 
 fn run_task<'a>(ctx: &'a Ctx<'a>, t: Task) -> Pin<Box<dyn Future<Output = Out> + Send + 'a>> {
@@ -373,7 +399,10 @@ fn run_task<'a>(ctx: &'a Ctx<'a>, t: Task) -> Pin<Box<dyn Future<Output = Out> +
             let (found, f) = enumerate_suites(ctx, v.wire(), c).await;
             Out::Suites(v, found, f)
         }),
-        Task::Group(g) => Box::pin(async move { Out::Group(g, group_accepted(ctx, g).await) }),
+        Task::Groups(c) => Box::pin(async move {
+            let (found, f) = enumerate_groups(ctx, c).await;
+            Out::Groups(found, f)
+        }),
     }
 }
 
@@ -597,13 +626,28 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
                             .into_iter()
                             .filter(|id| *id != sh.suite)
                             .collect();
-                        for chunk in rest.chunks(SUITE_CHUNK) {
-                            queue.push_back(Task::Suites(v, chunk.to_vec()));
+                        // Deal the candidates round-robin: suites a server
+                        // accepts cluster in the table (same key type), so
+                        // dealing spreads them and keeps each chunk short.
+                        let k = rest
+                            .len()
+                            .div_ceil(SUITE_CHUNK)
+                            .max(rest.len().min(4))
+                            .max(1);
+                        let mut chunks = vec![Vec::new(); k];
+                        for (i, id) in rest.into_iter().enumerate() {
+                            chunks[i % k].push(id);
+                        }
+                        for chunk in chunks.into_iter().filter(|c| !c.is_empty()) {
+                            queue.push_back(Task::Suites(v, chunk));
                         }
                     }
                     if v == TlsVersion::Tls13 && opts.groups {
-                        for (g, _) in GROUPS.iter().copied() {
-                            queue.push_back(Task::Group(g));
+                        let all: Vec<u16> = GROUPS.iter().map(|g| g.0).collect();
+                        let k = all.len().div_ceil(GROUP_CHUNK);
+                        for i in 0..k {
+                            let chunk = all.iter().skip(i).step_by(k).copied().collect();
+                            queue.push_back(Task::Groups(chunk));
                         }
                     }
                     r.tls
@@ -659,12 +703,10 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
                 r.step_errors.extend(f);
                 suites.entry(v).or_default().extend(found);
             }
-            Out::Group(g, Ok(true)) => groups.push(g),
-            Out::Group(_, Ok(false)) => {}
-            Out::Group(g, Err(e)) => r.step_errors.push(StepFailure {
-                step: format!("TLS 1.3 group {}", group_name(g)),
-                message: e.to_string(),
-            }),
+            Out::Groups(found, f) => {
+                groups.extend(found);
+                r.step_errors.extend(f);
+            }
         }
     }
     r.tls.versions.sort();
