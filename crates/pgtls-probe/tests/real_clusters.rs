@@ -430,3 +430,87 @@ fn ensure_include(c: &Cluster) {
         writeln!(f, "include 'pgtls_probe_test.conf'").unwrap();
     }
 }
+
+/// Does `openssl s_client` (STARTTLS postgres) complete a handshake with
+/// exactly this suite? The local OpenSSL 3 at @SECLEVEL=0 is the oracle.
+fn s_client_accepts(port: u16, tls13: bool, suite: &str) -> bool {
+    let mut cmd = Command::new("openssl");
+    cmd.args([
+        "s_client",
+        "-connect",
+        &format!("127.0.0.1:{port}"),
+        "-starttls",
+        "postgres",
+    ]);
+    if tls13 {
+        cmd.args(["-tls1_3", "-ciphersuites", suite]);
+    } else {
+        cmd.args(["-tls1_2", "-cipher", &format!("{suite}:@SECLEVEL=0")]);
+    }
+    let out = cmd
+        .env("OPENSSL_CONF", client_openssl_conf())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("openssl");
+    String::from_utf8_lossy(&out.stdout).contains(&format!("Cipher is {suite}"))
+}
+
+/// Suite names the local OpenSSL can offer (3DES and RC4 are not built).
+fn local_openssl_suites() -> Vec<String> {
+    let out = Command::new("openssl")
+        .args(["ciphers", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"])
+        .output()
+        .expect("openssl");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .split(':')
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn tls12_and_tls13_suites_match_openssl_s_client() {
+    let known = local_openssl_suites();
+    let setups: Vec<(PgBin, Vec<&str>)> = vec![
+        (PgBin::find(Some(16)).unwrap(), vec![]),
+        (
+            PgBin::find(Some(15)).unwrap(),
+            vec![
+                "ssl_ciphers = 'ALL:@SECLEVEL=0'",
+                "ssl_min_protocol_version = 'TLSv1'",
+            ],
+        ),
+    ];
+    for (bin, conf) in setups {
+        let what = format!("PG{} {conf:?}", bin.major);
+        let mut b = Cluster::builder(bin).conf("log_connections = off");
+        for l in &conf {
+            b = b.conf(l);
+        }
+        let c = b.start().unwrap();
+        let r = probe(&c, "127.0.0.1", &opts_with_ca(&c));
+        assert!(r.tls.ciphers_complete, "{what}");
+        for (version, tls13) in [("TLSv1.2", false), ("TLSv1.3", true)] {
+            let ours: Vec<&str> = r.tls.ciphers[version]
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect();
+            let candidates = pgtls_probe::suites::SUITES.iter().filter(|s| {
+                (s.min == pgtls_probe::suites::Min::Tls13) == tls13
+                    && known.iter().any(|k| k == s.openssl)
+            });
+            let mut checked = 0;
+            for s in candidates {
+                let theirs = s_client_accepts(c.port, tls13, s.openssl);
+                assert_eq!(
+                    ours.contains(&s.openssl),
+                    theirs,
+                    "{what}: {version} {}: probe {ours:?}",
+                    s.openssl
+                );
+                checked += 1;
+            }
+            assert!(checked >= 3, "{what}: only {checked} suites checked");
+        }
+    }
+}
