@@ -1,8 +1,11 @@
 //! Argument parsing and dispatch. Every command's work is in the library.
 
 mod audit;
+mod clients;
 mod conn;
 mod fix;
+mod hba;
+mod probe;
 mod rules;
 
 use std::process::ExitCode;
@@ -32,6 +35,14 @@ pub enum Command {
     Explain(rules::ExplainArgs),
     /// Enforce encryption: hostssl rules and a TLS floor, with impact preview, atomic apply, verify and rollback.
     Fix(fix::FixArgs),
+    /// pg_hba.conf engine: parse, explain a connection, check plaintext reachability.
+    #[command(subcommand)]
+    Hba(hba::HbaCommand),
+    /// Client connection strings and configuration: check one, scan trees, fix them.
+    #[command(subcommand)]
+    Clients(clients::ClientsCommand),
+    /// Prove from the network what the server accepts: plaintext, TLS versions, certificate.
+    Probe(probe::ProbeArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -64,6 +75,9 @@ pub fn main() -> ExitCode {
         Command::Rules(r) => rules::run_rules(r),
         Command::Explain(e) => rules::run_explain(e),
         Command::Fix(f) => fix::run(f),
+        Command::Hba(h) => hba::run(h),
+        Command::Clients(c) => clients::run(c),
+        Command::Probe(p) => probe::run(p),
     };
     match r {
         Ok(code) => code,
