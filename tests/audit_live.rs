@@ -156,19 +156,24 @@ fn hostssl_rules_refuse_plaintext_and_clear_the_enforcement_findings() {
     assert!(enforcement.is_empty(), "{enforcement:#?}");
 }
 
+/// The scenario's audit spec, as `auditor` over TLS on 127.0.0.1.
+fn auditor_spec(sc: &Scenario) -> pgtls::live::ConnectSpec {
+    pgtls::live::ConnectSpec {
+        sslmode: pgtls::live::SslMode::Require,
+        hosts: vec![("127.0.0.1".into(), sc.cluster.port)],
+        user: "auditor".into(),
+        password: Some(pgtls_model::Secret::new("auditor-pw")),
+        ..sc.audit_spec()
+    }
+}
+
 #[test]
 fn least_privilege_audit_runs_and_names_what_it_could_not_see() {
     let sc = Scenario::start(common::bin()).unwrap();
     sc.cluster
         .psql("CREATE ROLE auditor LOGIN PASSWORD 'auditor-pw'; GRANT pg_monitor TO auditor;")
         .unwrap();
-    let spec = pgtls::live::ConnectSpec {
-        sslmode: pgtls::live::SslMode::Require,
-        hosts: vec![("127.0.0.1".into(), sc.cluster.port)],
-        user: "auditor".into(),
-        password: Some(pgtls_model::Secret::new("auditor-pw")),
-        ..sc.audit_spec()
-    };
+    let spec = auditor_spec(&sc);
     let r = audit::run(&AuditOptions::new(
         Some(spec),
         OfflineInput::default(),
@@ -197,13 +202,7 @@ fn least_privilege_audit_runs_and_names_what_it_could_not_see() {
 
     // Without pg_monitor, other roles' sessions are hidden and counted as such.
     sc.cluster.psql("REVOKE pg_monitor FROM auditor").unwrap();
-    let spec = pgtls::live::ConnectSpec {
-        sslmode: pgtls::live::SslMode::Require,
-        hosts: vec![("127.0.0.1".into(), sc.cluster.port)],
-        user: "auditor".into(),
-        password: Some(pgtls_model::Secret::new("auditor-pw")),
-        ..sc.audit_spec()
-    };
+    let spec = auditor_spec(&sc);
     let r = audit::run(&AuditOptions::new(
         Some(spec),
         OfflineInput::default(),

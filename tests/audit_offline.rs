@@ -200,7 +200,12 @@ fn unreadable_and_malformed_inputs_are_clear_errors() {
     // A named pg_hba.conf that cannot be read: exit 2, naming it.
     let out = common::pgtls(&["audit", "--hba", missing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(common::stderr(&out).contains("nope") && common::stderr(&out).contains("could not open file"), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("nope")
+            && common::stderr(&out).contains("could not open file"),
+        "{}",
+        common::stderr(&out)
+    );
 
     // Non-UTF-8 bytes in pg_hba.conf: no panic, a finding or an error naming the file.
     write(t.path(), "postgresql.conf", "ssl = on\n");

@@ -50,7 +50,6 @@ fn demo_json_is_one_document_with_before_and_after() {
 
 #[test]
 fn demo_without_server_binaries_audits_the_bundled_example_offline() {
-    let empty = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgtls"))
         .arg("demo")
         .env("PGTLS_PG_BIN", "none")

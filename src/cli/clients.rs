@@ -156,7 +156,11 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
                 let edits: usize = p.files.iter().map(|f| f.edits.len()).sum();
                 println!(
                     "{} {} edits in {} files (mode {})",
-                    if a.apply { "applied" } else { "proposed (use --apply to write)" },
+                    if a.apply {
+                        "applied"
+                    } else {
+                        "proposed (use --apply to write)"
+                    },
                     edits,
                     p.files.len(),
                     match a.mode {

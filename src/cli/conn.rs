@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use pgtls_conninfo::{ConnInfo, SslMode as CiSslMode};
+use pgtls_conninfo::ConnInfo;
 
-use crate::live::{ConnectSpec, SslMode};
+use crate::live::ConnectSpec;
 
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct ConnArgs {
@@ -88,14 +88,7 @@ pub fn spec_from_conninfo(ci: &ConnInfo) -> Result<ConnectSpec> {
             (where_, h.port)
         })
         .collect();
-    let sslmode = match ci.effective_sslmode().map_err(|e| anyhow::anyhow!("{e}"))? {
-        CiSslMode::Disable => SslMode::Disable,
-        CiSslMode::Allow => SslMode::Allow,
-        CiSslMode::Prefer => SslMode::Prefer,
-        CiSslMode::Require => SslMode::Require,
-        CiSslMode::VerifyCa => SslMode::VerifyCa,
-        CiSslMode::VerifyFull => SslMode::VerifyFull,
-    };
+    let sslmode = ci.effective_sslmode().map_err(|e| anyhow::anyhow!("{e}"))?;
     let timeout = ci
         .connect_timeout()
         .map_err(|e| anyhow::anyhow!("{e}"))?

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use pgtls_hba::{
-    analyze, checks, explain, parse_file, render, AnalyzeOptions, Connection, Encryption,
-    HbaFile, Interface, MatchContext, ParseOptions, Roles,
+    analyze, checks, explain, parse_file, render, AnalyzeOptions, Connection, Encryption, HbaFile,
+    Interface, MatchContext, ParseOptions, Roles,
 };
 use pgtls_model::Severity;
 
@@ -118,7 +118,8 @@ fn live(dsn: &str) -> Result<Live> {
         ..Default::default()
     };
     let spec = args.to_spec(&|k| std::env::var(k).ok())?;
-    let mut c = crate::live::connect(&spec).with_context(|| format!("connecting to {}", spec.describe()))?;
+    let mut c = crate::live::connect(&spec)
+        .with_context(|| format!("connecting to {}", spec.describe()))?;
     let v: String = c
         .query_one("SELECT current_setting('server_version_num')", &[])?
         .get(0);
@@ -158,8 +159,11 @@ fn setup(c: &Common) -> Result<Setup> {
         None => None,
     };
     let version_num = match &c.pg_version {
-        Some(v) => pgtls_hba::parse_version_arg(v)
-            .with_context(|| format!("--pg-version {v}: expected a major from 12 to 18 (or a version_num like 150004)"))?,
+        Some(v) => pgtls_hba::parse_version_arg(v).with_context(|| {
+            format!(
+                "--pg-version {v}: expected a major from 12 to 18 (or a version_num like 150004)"
+            )
+        })?,
         None => live
             .as_ref()
             .map(|l| l.version_num)
@@ -201,7 +205,11 @@ pub fn run(cmd: HbaCommand) -> Result<ExitCode> {
     match cmd {
         HbaCommand::Parse(a) => {
             let s = setup(&a.common)?;
-            if s.file.errors.iter().any(|e| e.kind == pgtls_hba::ErrorKind::Unreadable) {
+            if s.file
+                .errors
+                .iter()
+                .any(|e| e.kind == pgtls_hba::ErrorKind::Unreadable)
+            {
                 bail!("{}", s.file.errors[0]);
             }
             match a.common.format {
@@ -212,12 +220,18 @@ pub fn run(cmd: HbaCommand) -> Result<ExitCode> {
         }
         HbaCommand::Explain(a) => {
             let s = setup(&a.common)?;
-            if s.file.errors.iter().any(|e| e.kind == pgtls_hba::ErrorKind::Unreadable) {
+            if s.file
+                .errors
+                .iter()
+                .any(|e| e.kind == pgtls_hba::ErrorKind::Unreadable)
+            {
                 bail!("{}", s.file.errors[0]);
             }
             let addr = match (a.addr, a.local) {
                 (Some(_), true) => bail!("give either --addr or --local, not both"),
-                (None, false) => bail!("give the client address with --addr IP (or --local for a Unix socket)"),
+                (None, false) => {
+                    bail!("give the client address with --addr IP (or --local for a Unix socket)")
+                }
                 (addr, _) => addr,
             };
             let conn = Connection {
@@ -255,7 +269,11 @@ pub fn run(cmd: HbaCommand) -> Result<ExitCode> {
         }
         HbaCommand::Check(a) => {
             let s = setup(&a.common)?;
-            if s.file.errors.iter().any(|e| e.kind == pgtls_hba::ErrorKind::Unreadable) {
+            if s.file
+                .errors
+                .iter()
+                .any(|e| e.kind == pgtls_hba::ErrorKind::Unreadable)
+            {
                 bail!("{}", s.file.errors[0]);
             }
             let interfaces = match a.interfaces {

@@ -8,16 +8,7 @@ use pgtls_model::Secret;
 
 use super::tls::{client_config, Verification};
 
-/// libpq's sslmode values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SslMode {
-    Disable,
-    Allow,
-    Prefer,
-    Require,
-    VerifyCa,
-    VerifyFull,
-}
+pub use pgtls_conninfo::SslMode;
 
 /// Where and how to connect: the resolved libpq parameters the audit uses.
 #[derive(Debug, Clone)]
@@ -68,7 +59,7 @@ pub fn connect(spec: &ConnectSpec) -> Result<postgres::Client> {
     if matches!(verification, Verification::Chain | Verification::Full) && root.is_none() {
         bail!(
             "sslmode={} needs a root certificate: set sslrootcert (the file {} does not exist)",
-            sslmode_str(spec.sslmode),
+            spec.sslmode.as_str(),
             spec.sslrootcert
                 .as_ref()
                 .map(|p| p.display().to_string())
@@ -130,16 +121,5 @@ fn describe_error(e: postgres::Error) -> anyhow::Error {
             src = s.source();
         }
         anyhow::anyhow!(msg)
-    }
-}
-
-pub fn sslmode_str(m: SslMode) -> &'static str {
-    match m {
-        SslMode::Disable => "disable",
-        SslMode::Allow => "allow",
-        SslMode::Prefer => "prefer",
-        SslMode::Require => "require",
-        SslMode::VerifyCa => "verify-ca",
-        SslMode::VerifyFull => "verify-full",
     }
 }
