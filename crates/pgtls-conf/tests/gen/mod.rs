@@ -183,7 +183,7 @@ fn render_value(rng: &mut Rng, v: &str, free_text: bool) -> String {
             '\\' => out.push_str("\\\\"),
             '\t' => out.push_str(if rng.chance(50) { "\\t" } else { "\t" }),
             'a'..='z' if rng.chance(8) => out.push_str(&format!("\\{:o}", c as u32)),
-            'b' if rng.chance(5) => out.push_str("\\b"),
+            'b' if free_text && rng.chance(5) => out.push_str("\\b"),
             c if c.is_ascii_alphabetic() && !"bfnrt01234567".contains(c) && rng.chance(5) => {
                 out.push('\\');
                 out.push(c);
