@@ -35,7 +35,7 @@ pub use lex::{deescape, Lexer, Token, TokenKind};
 pub use load::{LoadOptions, DEFAULT_MAX_FILE_BYTES, MAX_DEPTH};
 pub use locate::{load, load_file, load_file_with, load_with, locate, parse_text};
 pub use model::{
-    canonical_name, ConfEntry, ConfError, ConfErrorKind, ConfigSet, FileSettingRow, ParseMode,
-    ServerFiles,
+    canonical_name, same_setting, ConfEntry, ConfError, ConfErrorKind, ConfigSet, FileSettingRow,
+    ParseMode, ServerFiles,
 };
 pub use value::{enum_eq, parse_bool};

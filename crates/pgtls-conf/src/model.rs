@@ -179,35 +179,53 @@ pub fn canonical_name(name: &str, pg_major: Option<u32>) -> String {
     }
 }
 
+/// Whether two spellings name the same setting (ASCII case folding, old
+/// aliases mapped).
+pub fn same_setting(a: &str, b: &str, pg_major: Option<u32>) -> bool {
+    let alias = |n: &str| -> Option<&'static str> {
+        if n.eq_ignore_ascii_case("sort_mem") {
+            Some("work_mem")
+        } else if n.eq_ignore_ascii_case("vacuum_mem") {
+            Some("maintenance_work_mem")
+        } else if n.eq_ignore_ascii_case("ssl_ecdh_curve") && pg_major.is_some_and(|m| m >= 18) {
+            Some("ssl_groups")
+        } else {
+            None
+        }
+    };
+    let a = alias(a).unwrap_or(a);
+    let b = alias(b).unwrap_or(b);
+    a.eq_ignore_ascii_case(b)
+}
+
 impl ConfigSet {
     /// The entry that sets `name` after the whole set is applied: the last
     /// applied entry whose name matches case-insensitively (old aliases
     /// included). `None` when the setting is absent *or* when the set has
     /// errors (PostgreSQL applies nothing then; see [`ConfigSet::intended`]).
     pub fn effective(&self, name: &str) -> Option<&ConfEntry> {
-        let want = canonical_name(name, self.pg_major);
         self.entries
             .iter()
             .rev()
-            .find(|e| e.applied && canonical_name(&e.name, self.pg_major) == want)
+            .find(|e| e.applied && same_setting(&e.name, name, self.pg_major))
     }
 
     /// The last entry that sets `name`, ignoring whether errors elsewhere
-    /// block the file set: what the files ask for.
+    /// block the file set: what the files ask for. (As in PostgreSQL,
+    /// postgresql.auto.conf is not read at all when postgresql.conf or one
+    /// of its includes has an error.)
     pub fn intended(&self, name: &str) -> Option<&ConfEntry> {
-        let want = canonical_name(name, self.pg_major);
         self.entries
             .iter()
             .rev()
-            .find(|e| canonical_name(&e.name, self.pg_major) == want)
+            .find(|e| same_setting(&e.name, name, self.pg_major))
     }
 
     /// Every entry setting `name`, in processing order.
     pub fn all(&self, name: &str) -> Vec<&ConfEntry> {
-        let want = canonical_name(name, self.pg_major);
         self.entries
             .iter()
-            .filter(|e| canonical_name(&e.name, self.pg_major) == want)
+            .filter(|e| same_setting(&e.name, name, self.pg_major))
             .collect()
     }
 
