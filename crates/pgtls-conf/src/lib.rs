@@ -14,6 +14,19 @@
 //! }
 //! ```
 //!
+//! Entry points: [`locate`] (DIR -> [`ServerFiles`]), [`load`] /
+//! [`load_with`] (postgresql.conf + includes + postgresql.auto.conf ->
+//! [`ConfigSet`]), [`load_file`] (one file, no auto.conf), [`parse_text`]
+//! (in-memory text). [`ConfigSet::effective`] answers "which line wins",
+//! [`ConfigSet::rows`] reproduces `pg_file_settings`. Editing for fixes:
+//! [`set_value_in_text`], [`append_setting`], [`comment_out_line`] (see the
+//! `edit` module docs for which to use when).
+//!
+//! Version differences handled (set [`LoadOptions::pg_major`], which
+//! [`load`] takes from PG_VERSION): before 15, file names keep `..` and
+//! `/./` (leading `./` dropped), so pg_file_settings.sourcefile and the
+//! self-inclusion check differ; 18 maps `ssl_ecdh_curve` to `ssl_groups`.
+//!
 //! What it cannot know offline (documented gaps, not bugs): whether a value
 //! is valid for its setting (pg_file_settings' "setting could not be
 //! applied"), postmaster-level settings changed without a restart, and
