@@ -514,3 +514,52 @@ fn tls12_and_tls13_suites_match_openssl_s_client() {
         }
     }
 }
+
+#[test]
+fn pinned_self_signed_certificate_verifies_like_libpq_verify_full() {
+    let c = Cluster::builder(PgBin::find(None).unwrap())
+        .start()
+        .unwrap();
+    // A self-signed CA:TRUE certificate, as `openssl req -x509` makes them.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    p.distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    p.subject_alt_names.push(rcgen::SanType::IpAddress(
+        std::net::Ipv4Addr::LOCALHOST.into(),
+    ));
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = p.self_signed(&key).unwrap();
+    c.write_file("server.crt", &cert.pem()).unwrap();
+    c.write_file("server.key", &key.serialize_pem()).unwrap();
+    c.reload().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pin = dir.path().join("pinned.crt");
+    std::fs::write(&pin, cert.pem()).unwrap();
+    let opts = ProbeOptions {
+        roots: TrustRoots::from_ca_file(&pin).unwrap(),
+        ..ProbeOptions::default()
+    };
+    let r = probe(&c, "127.0.0.1", &opts);
+    let f = r.certificate.as_ref().expect("certificate");
+    assert!(f.self_signed, "{f:#?}");
+    assert_eq!(f.chain_verified, Some(true), "{f:#?}");
+    assert!(f.name_matches);
+    let full = format!(
+        "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=verify-full sslrootcert={}",
+        c.port,
+        pin.display()
+    );
+    assert_eq!(psql(&c, &full), Ok(()));
+    assert!(r.findings.iter().any(|f| f.code == "PGT508"));
+    assert!(!r.findings.iter().any(|f| f.code == "PGT510"));
+    // Against the cluster's own CA (not the pinned certificate) it fails, for both.
+    let other = probe(&c, "127.0.0.1", &opts_with_ca(&c));
+    assert_eq!(other.certificate.unwrap().chain_verified, Some(false));
+    let via_ca = format!(
+        "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=verify-ca sslrootcert={}",
+        c.port,
+        c.certs.ca_cert.display()
+    );
+    assert!(psql(&c, &via_ca).is_err());
+}
