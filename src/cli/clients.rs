@@ -1,6 +1,7 @@
 //! `pgtls clients check|scan`: argument parsing only; the work and the
 //! rendering live in the `pgtls-clients` crate.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -143,8 +144,10 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     match a.format {
         Format::Json => {
-            let v = report::scan_json(&r, plan.as_ref().map(|p| (p, a.mode, a.apply)));
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            report::write_scan_json(&mut out, &r, plan.as_ref().map(|p| (p, a.mode, a.apply)))?;
+            writeln!(out)?;
+            out.flush()?;
         }
         Format::Text => {
             print!("{}", report::scan_text(&r, a.min_severity));

@@ -30,7 +30,7 @@ pub struct EnvValue {
 pub struct Context {
     pub env: BTreeMap<String, EnvValue>,
     /// pg_service.conf candidates (searched in order for a section).
-    pub service_files: Vec<(PathBuf, Vec<u8>)>,
+    pub service_files: std::sync::Arc<Vec<(PathBuf, Vec<u8>)>>,
     /// libpq major to model (default: the newest).
     pub libpq_major: Option<u32>,
     /// Also read this machine's service files (`~/.pg_service.conf`, ...).

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use pgtls_model::Severity;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::assess::Assessment;
@@ -115,19 +116,123 @@ pub fn check_text(a: &Assessment) -> String {
     s
 }
 
-fn finding_json(f: &Finding, mode: FixMode) -> Value {
-    let mut m = serde_json::Map::new();
-    m.insert("file".into(), json!(f.file));
-    m.insert("line".into(), json!(f.line));
-    m.insert("column".into(), json!(f.column));
-    m.insert("setting".into(), json!(f.setting));
-    m.insert("driver_source".into(), json!(f.driver_source));
-    m.extend(assessment_json(&f.assessment));
-    m.insert(
-        "fixable".into(),
-        json!(fix::needs_fix(f, mode) && !matches!(f.edit_kind(), crate::scan::EditKind::None)),
-    );
-    Value::Object(m)
+/// One finding as the scan JSON shows it (borrowed: rendering streams).
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    code: &'static str,
+    severity: Severity,
+    verdict: Verdict,
+    driver: crate::driver::Driver,
+    driver_version: Option<String>,
+    driver_source: &'a str,
+    syntax: &'static str,
+    setting: &'a str,
+    effective_sslmode: Option<&'a str>,
+    sslmode_source: &'a str,
+    may_be_plaintext: bool,
+    verifies_server_cert: bool,
+    verifies_hostname: bool,
+    host: Option<&'a str>,
+    hosts: &'a [String],
+    port: Option<u16>,
+    user: Option<&'a str>,
+    database: Option<&'a str>,
+    error: Option<String>,
+    notes: &'a [String],
+    fix: &'a str,
+    fixable: bool,
+}
+
+impl<'a> FindingOut<'a> {
+    fn of(f: &'a Finding, mode: FixMode) -> Self {
+        let a = &f.assessment;
+        FindingOut {
+            file: &f.file,
+            line: f.line,
+            column: f.column,
+            code: a.code,
+            severity: a.severity,
+            verdict: a.verdict,
+            driver: a.driver.driver,
+            driver_version: a.driver.version.map(|v| v.to_string()),
+            driver_source: &f.driver_source,
+            syntax: a.syntax.as_str(),
+            setting: &f.setting,
+            effective_sslmode: a.effective_sslmode.as_deref(),
+            sslmode_source: &a.sslmode_source,
+            may_be_plaintext: a.may_be_plaintext,
+            verifies_server_cert: a.verifies_server_cert,
+            verifies_hostname: a.verifies_hostname,
+            host: a.host.as_deref(),
+            hosts: &a.hosts,
+            port: a.port,
+            user: a.user.as_deref(),
+            database: a.database.as_deref(),
+            error: a.error.as_deref().map(crate::redact),
+            notes: &a.notes,
+            fix: &a.fix,
+            fixable: fix::needs_fix(f, mode)
+                && !matches!(f.edit_kind(), crate::scan::EditKind::None),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FixOut<'a> {
+    mode: FixMode,
+    applied: bool,
+    files: Vec<Value>,
+    not_fixed: &'a [fix::NotFixed],
+    diff: String,
+}
+
+#[derive(Serialize)]
+struct ScanOut<'a> {
+    schema_version: u32,
+    tool: &'static str,
+    roots: &'a [String],
+    summary: Value,
+    stats: &'a crate::scan::ScanStats,
+    findings: Vec<FindingOut<'a>>,
+    skipped: &'a [crate::scan::Skipped],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixOut<'a>>,
+}
+
+fn scan_out<'a>(r: &'a ScanReport, plan: Option<(&'a Plan, FixMode, bool)>) -> ScanOut<'a> {
+    let mode = plan.map(|p| p.1).unwrap_or(FixMode::Require);
+    ScanOut {
+        schema_version: SCHEMA_VERSION,
+        tool: "pgtls clients scan",
+        roots: &r.roots,
+        summary: summary(r),
+        stats: &r.stats,
+        findings: r.findings.iter().map(|f| FindingOut::of(f, mode)).collect(),
+        skipped: &r.skipped,
+        fix: plan.map(|(p, mode, applied)| FixOut {
+            mode,
+            applied,
+            files: p
+                .files
+                .iter()
+                .map(|f| json!({"file": f.path.display().to_string(), "edits": f.edits}))
+                .collect(),
+            not_fixed: &p.not_fixed,
+            diff: fix::diff(p),
+        }),
+    }
+}
+
+/// `pgtls clients scan --format json`, streamed to `w` (pretty-printed).
+pub fn write_scan_json<W: std::io::Write>(
+    w: W,
+    r: &ScanReport,
+    plan: Option<(&Plan, FixMode, bool)>,
+) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(w, &scan_out(r, plan))
 }
 
 fn summary(r: &ScanReport) -> Value {
@@ -147,31 +252,9 @@ fn summary(r: &ScanReport) -> Value {
     })
 }
 
-/// `pgtls clients scan --format json` (optionally with the fix plan).
+/// The scan JSON as a value (tests, embedding in other reports).
 pub fn scan_json(r: &ScanReport, plan: Option<(&Plan, FixMode, bool)>) -> Value {
-    let mode = plan.map(|p| p.1).unwrap_or(FixMode::Require);
-    let mut v = json!({
-        "schema_version": SCHEMA_VERSION,
-        "tool": "pgtls clients scan",
-        "roots": r.roots,
-        "summary": summary(r),
-        "stats": r.stats,
-        "findings": r.findings.iter().map(|f| finding_json(f, mode)).collect::<Vec<_>>(),
-        "skipped": r.skipped,
-    });
-    if let Some((p, mode, applied)) = plan {
-        v["fix"] = json!({
-            "mode": mode,
-            "applied": applied,
-            "files": p.files.iter().map(|f| json!({
-                "file": f.path.display().to_string(),
-                "edits": f.edits,
-            })).collect::<Vec<_>>(),
-            "not_fixed": p.not_fixed,
-            "diff": fix::diff(p),
-        });
-    }
-    v
+    serde_json::to_value(scan_out(r, plan)).expect("serializable")
 }
 
 /// `pgtls clients scan` for people: severity first, aligned, summary last.

@@ -46,8 +46,12 @@ pub const TRIGGERS: &[&str] = &[
     "service=",
 ];
 
-pub(crate) static PREFILTER: LazyLock<AhoCorasick> =
-    LazyLock::new(|| AhoCorasick::new(TRIGGERS).expect("valid patterns"));
+pub(crate) static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(TRIGGERS)
+        .expect("valid patterns")
+});
 
 /// What kind of file this is, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -413,6 +417,12 @@ impl<'a> Ctx<'a> {
 /// decoded only for whole-file kinds); `hit_lines` are the byte ranges of
 /// lines holding a trigger (ignored for whole-file kinds).
 pub fn extract(path: &Path, bytes: &[u8], kind: FileKind) -> FileFacts {
+    extract_from(path, bytes, kind, 0)
+}
+
+/// [`extract`], with line-level search starting at byte `from` (the first
+/// prefilter hit: nothing before it can match).
+pub fn extract_from(path: &Path, bytes: &[u8], kind: FileKind, from: usize) -> FileFacts {
     let owned;
     let text: &str = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -430,7 +440,6 @@ pub fn extract(path: &Path, bytes: &[u8], kind: FileKind) -> FileFacts {
         facts: FileFacts::default(),
         seen_spans: Vec::new(),
     };
-    cx.facts.driver_hint = driver_hint(kind, text);
     match kind {
         FileKind::ServiceFile => {
             cx.facts.service_file = true;
@@ -443,7 +452,7 @@ pub fn extract(path: &Path, bytes: &[u8], kind: FileKind) -> FileFacts {
         }
         _ => {}
     }
-    if text.contains("[pgbouncer]") && kind != FileKind::Pgbouncer {
+    if matches!(kind, FileKind::Other | FileKind::PgConf) && text.contains("[pgbouncer]") {
         pgbouncer(&mut cx);
     }
     if kind == FileKind::Python && text.contains("django.db.backends.postg") {
@@ -459,7 +468,13 @@ pub fn extract(path: &Path, bytes: &[u8], kind: FileKind) -> FileFacts {
         // Line-level extraction around prefilter hits.
         let b = text.as_bytes();
         let mut last_line_start = usize::MAX;
-        for m in PREFILTER.find_iter(b) {
+        let from = if text.len() == bytes.len() {
+            from.min(b.len())
+        } else {
+            0
+        };
+        for m in PREFILTER.find_iter(&b[from..]) {
+            let m = aho_corasick::Match::new(m.pattern(), from + m.start()..from + m.end());
             let ls = memchr::memrchr(b'\n', &b[..m.start()]).map_or(0, |i| i + 1);
             if ls == last_line_start {
                 continue;
@@ -478,6 +493,9 @@ pub fn extract(path: &Path, bytes: &[u8], kind: FileKind) -> FileFacts {
             }
             line_level(&mut cx, ls, le);
         }
+    }
+    if !cx.facts.candidates.is_empty() {
+        cx.facts.driver_hint = driver_hint(kind, text);
     }
     cx.facts
 }

@@ -166,10 +166,19 @@ pub fn scan_bytes(path: &Path, bytes: &[u8]) -> Option<FileFacts> {
             | FileKind::Manifest
             | FileKind::PgConf
     );
-    if !whole && !extract::PREFILTER.is_match(bytes) {
-        return None;
-    }
-    Some(extract::extract(path, bytes, kind))
+    let first = match extract::PREFILTER.find(bytes) {
+        Some(m) => m.start(),
+        None if whole => 0,
+        None => return None,
+    };
+    // Line-level search may start at the line of the first hit.
+    let from = memchr::memrchr(b'\n', &bytes[..first]).map_or(0, |i| i + 1);
+    Some(extract::extract_from(
+        path,
+        bytes,
+        kind,
+        if whole { 0 } else { from },
+    ))
 }
 
 /// Walk `roots` and judge every connection setting found.
@@ -409,9 +418,17 @@ fn judge(results: &[FileResult], opts: &ScanOptions) -> Vec<Finding> {
             services.push((r.path.clone(), t.clone()));
         }
     }
-    let mut out = Vec::new();
-    for r in results {
+    let judge_file = |r: &FileResult, out: &mut Vec<Finding>| {
         let ancestors = ancestors_of(&r.path);
+        let mut svc: Vec<(PathBuf, Vec<u8>)> = services.clone();
+        svc.sort_by_key(|(p, _)| {
+            let pd = p.parent().map(Path::to_path_buf).unwrap_or_default();
+            ancestors
+                .iter()
+                .position(|a| *a == pd)
+                .unwrap_or(usize::MAX)
+        });
+        let svc = std::sync::Arc::new(svc);
         for cand in &r.facts.candidates {
             // Environment: farther directories first, nearer override, then
             // the same file's group (compose service / k8s document).
@@ -439,15 +456,7 @@ fn judge(results: &[FileResult], opts: &ScanOptions) -> Vec<Finding> {
                     }
                 }
             }
-            let mut svc: Vec<(PathBuf, Vec<u8>)> = services.clone();
-            svc.sort_by_key(|(p, _)| {
-                let pd = p.parent().map(Path::to_path_buf).unwrap_or_default();
-                ancestors
-                    .iter()
-                    .position(|a| *a == pd)
-                    .unwrap_or(usize::MAX)
-            });
-            ctx.service_files = svc;
+            ctx.service_files = std::sync::Arc::clone(&svc);
             // Driver.
             let (driver, driver_source) = match (&cand.driver, opts.driver) {
                 (Some(d), _) => (*d, "syntax".to_string()),
@@ -512,7 +521,32 @@ fn judge(results: &[FileResult], opts: &ScanOptions) -> Vec<Finding> {
                 file_len: r.len,
             });
         }
-    }
+    };
+    // Judge in parallel: one chunk of files per CPU.
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let chunk = results.len().div_ceil(threads.max(1)).max(1);
+    let mut out: Vec<Finding> = std::thread::scope(|s| {
+        let handles: Vec<_> = results
+            .chunks(chunk)
+            .map(|part| {
+                let judge_file = &judge_file;
+                s.spawn(move || {
+                    let mut v = Vec::new();
+                    for r in part {
+                        judge_file(r, &mut v);
+                    }
+                    v
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("judging thread"))
+            .collect()
+    });
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     out
 }
