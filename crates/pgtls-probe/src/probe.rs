@@ -688,8 +688,13 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
                 );
             }
             Out::Direct(Ok(Err(Refusal::Alert(a)))) => {
+                // The server's own verdict (trace_connection_negotiation) is
+                // "direct SSL connection rejected": report false, but say that
+                // it spoke TLS (servers before 17 close without a TLS answer).
                 r.direct_tls = Some(false);
-                r.direct_tls_detail = Some(format!("TLS handshake refused: {a}"));
+                r.direct_tls_detail = Some(format!(
+                    "the server answered TLS directly but refused the TLS 1.2/1.3 hello: {a}"
+                ));
             }
             Out::Direct(Err(e)) => {
                 r.direct_tls_detail = Some(format!("unknown: {e}"));

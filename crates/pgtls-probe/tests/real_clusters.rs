@@ -115,10 +115,29 @@ fn every_major_reports_what_libpq_sees() {
     );
     for bin in bins {
         let major = bin.major;
-        let c = Cluster::builder(bin).start().unwrap();
+        let mut b = Cluster::builder(bin);
+        if major >= 17 {
+            // The server's own account of each negotiation, as the oracle.
+            b = b.conf("trace_connection_negotiation = on");
+        }
+        let c = b.start().unwrap();
         let opts = opts_with_ca(&c);
         let r = probe(&c, "127.0.0.1", &opts);
         let what = format!("PG{major}");
+        let log = c.log();
+        if major >= 17 {
+            assert!(
+                log.contains("direct SSL connection accepted"),
+                "{what}: {log}"
+            );
+            assert!(log.contains("SSLRequest accepted"), "{what}");
+        } else {
+            // Before 17 the TLS record header reads as an absurd length.
+            assert!(
+                log.contains("invalid length of startup packet"),
+                "{what}: {log}"
+            );
+        }
         assert_eq!(r.error, None, "{what}: {r:#?}");
         assert_eq!(r.ssl_request.as_deref(), Some("S"), "{what}");
         // The initdb pg_hba.conf trusts loopback: plaintext is accepted.
