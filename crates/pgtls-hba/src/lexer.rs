@@ -277,11 +277,27 @@ fn next_token(line: &[u8], pos: &mut usize, max_token: usize) -> Result<Option<R
     while c != 0 && (blank(c) || c == b',') {
         c = get(pos);
     }
-    let mut buf: Vec<u8> = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(16);
     let (mut in_quote, mut was_quote, mut saw_quote) = (false, false, false);
     let mut initial_quote = false;
     let mut terminating_comma = false;
     while c != 0 && (!blank(c) || in_quote) {
+        // fast path: a run of ordinary bytes outside quotes
+        if !in_quote && !was_quote && !matches!(c, b'#' | b',' | b'"') {
+            let start = *pos - 1;
+            let mut end = start + 1;
+            while end < n && !matches!(line[end], b' ' | b'\t' | b'\r' | b'#' | b',' | b'"' | 0) {
+                end += 1;
+            }
+            if max_token > 0 && buf.len() + (end - start) > max_token - 1 {
+                // let the byte-at-a-time path find the exact error point
+            } else {
+                buf.extend_from_slice(&line[start..end]);
+                *pos = end;
+                c = get(pos);
+                continue;
+            }
+        }
         if c == b'#' && !in_quote {
             while get(pos) != 0 {}
             break;
@@ -327,6 +343,14 @@ pub(crate) fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Bytes to text without copying when they are valid UTF-8.
+pub(crate) fn into_text(v: Vec<u8>) -> String {
+    match String::from_utf8(v) {
+        Ok(s) => s,
+        Err(e) => lossy(e.as_bytes()),
+    }
+}
+
 impl Tokenizer<'_> {
     /// Tokenize the top-level file (or given text).
     pub fn top(&mut self, file: &str, text: Option<&[u8]>) -> Result<Vec<TokLine>, String> {
@@ -360,7 +384,7 @@ impl Tokenizer<'_> {
     ) {
         for l in logical_lines(bytes, &self.feat, read_error) {
             let mut err = l.err;
-            let mut fields: Vec<Vec<Token>> = Vec::new();
+            let mut fields: Vec<Vec<Token>> = Vec::with_capacity(6);
             let line = &l.text;
             let mut pos = 0usize;
             while pos < line.len() && err.is_none() {
@@ -372,11 +396,10 @@ impl Tokenizer<'_> {
             if fields.is_empty() && err.is_none() {
                 continue;
             }
-            let raw = lossy(line);
             if err.is_none() && fields.len() == 2 && self.feat.includes {
-                let first = fields[0][0].text.clone();
+                let first = fields[0][0].text.as_str();
                 let second = fields[1][0].text.clone();
-                let handled = match first.as_str() {
+                let handled = match first {
                     "include" => Some(self.include_file(file, &second, depth + 1, false, out)),
                     "include_if_exists" => {
                         Some(self.include_file(file, &second, depth + 1, true, out))
@@ -393,7 +416,7 @@ impl Tokenizer<'_> {
             out.push(TokLine {
                 file: file.to_string(),
                 line: l.line,
-                raw,
+                raw: into_text(l.text),
                 fields,
                 err,
             });
@@ -422,7 +445,7 @@ impl Tokenizer<'_> {
                 let name = lossy(&t.text[1..]);
                 self.expand_file(file, &name, depth + 1, &mut tokens, err);
             } else {
-                tokens.push(Token::new(lossy(&t.text), t.initial_quote));
+                tokens.push(Token::new(into_text(t.text), t.initial_quote));
             }
             if !(t.terminating_comma && err.is_none()) {
                 break;

@@ -499,7 +499,7 @@ fn parse_impl(file: &str, text: Option<&[u8]>, opts: &ParseOptions) -> HbaFile {
     };
     out.notes = std::mem::take(&mut tk.notes);
     let mut rule_number = 0u32;
-    for tl in &lines {
+    for tl in lines {
         if let Some(e) = &tl.err {
             out.entries.push(Entry::Error(out.errors.len()));
             out.errors.push(HbaError {
@@ -522,7 +522,8 @@ fn parse_impl(file: &str, text: Option<&[u8]>, opts: &ParseOptions) -> HbaFile {
                 out.entries.push(Entry::Rule(out.rules.len()));
                 out.rules.push(rule);
             }
-            Err(f) => {
+            Err(b) => {
+                let (f, tl) = *b;
                 let rn = if f.view.is_none() {
                     rule_number += 1;
                     Some(rule_number)

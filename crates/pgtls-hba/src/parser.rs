@@ -63,16 +63,27 @@ struct Opts {
     oauth_skip_usermap: bool,
 }
 
+/// Parse one tokenized line; on failure the line's file, number and raw
+/// text come back with the reason.
 pub(crate) fn parse_line(
-    tl: &TokLine,
+    tl: TokLine,
     feat: &Features,
     opts: &ParseOptions,
-) -> Result<HbaRule, Fail> {
+) -> Result<HbaRule, Box<(Fail, TokLine)>> {
     let mut warning: Option<String> = None;
-    let r = parse_inner(tl, feat, opts, &mut warning);
-    match r {
+    let TokLine {
+        file,
+        line,
+        raw,
+        fields,
+        err,
+    } = tl;
+    match parse_inner(fields, feat, opts, &mut warning) {
         Ok(mut rule) => {
             rule.warning = warning;
+            rule.file = file;
+            rule.line = line;
+            rule.raw = raw;
             Ok(rule)
         }
         Err(mut f) => {
@@ -80,7 +91,16 @@ pub(crate) fn parse_line(
                 // The hostssl/hostgssenc warning stays the line's error text.
                 f.view = warning;
             }
-            Err(f)
+            Err(Box::new((
+                f,
+                TokLine {
+                    file,
+                    line,
+                    raw,
+                    fields: Vec::new(),
+                    err,
+                },
+            )))
         }
     }
 }
@@ -100,14 +120,14 @@ fn compile_regex(tok: &mut Token, feat: &Features) -> Result<(), Fail> {
 }
 
 fn parse_inner(
-    tl: &TokLine,
+    fields: Vec<Vec<Token>>,
     feat: &Features,
     opts: &ParseOptions,
     warning: &mut Option<String>,
 ) -> Result<HbaRule, Fail> {
-    let fields = &tl.fields;
-    let mut fi = fields.iter();
+    let mut fi = fields.into_iter();
     let f0 = fi.next().expect("a tokenized line has a field");
+    let f0 = &f0;
     if f0.len() > 1 {
         return Err(fail("multiple values specified for connection type"));
     }
@@ -143,8 +163,7 @@ fn parse_inner(
         return Err(fail("end-of-line before database specification"));
     };
     let mut databases = Vec::with_capacity(dbs.len());
-    for d in dbs {
-        let mut d = d.clone();
+    for mut d in dbs {
         compile_regex(&mut d, feat)?;
         databases.push(d);
     }
@@ -152,8 +171,7 @@ fn parse_inner(
         return Err(fail("end-of-line before role specification"));
     };
     let mut users = Vec::with_capacity(us.len());
-    for u in us {
-        let mut u = u.clone();
+    for mut u in us {
         compile_regex(&mut u, feat)?;
         users.push(u);
     }
@@ -386,9 +404,9 @@ fn parse_inner(
 
     let view_options = view_options(method, &o);
     Ok(HbaRule {
-        file: tl.file.clone(),
-        line: tl.line,
-        raw: tl.raw.clone(),
+        file: String::new(),
+        line: 0,
+        raw: String::new(),
         rule_number: 0,
         conn_type,
         databases,

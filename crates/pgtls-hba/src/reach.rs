@@ -171,7 +171,7 @@ enum DK {
     Repl,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Interner {
     map: FxHashMap<String, u32>,
 }
@@ -561,10 +561,42 @@ struct W {
     member_of: BTreeSet<String>,
     db: String,
     repl: bool,
-    users_desc: String,
-    dbs_desc: String,
+    /// Index of the user / database value of the rule it came from.
+    ut: usize,
+    dt: usize,
 }
 
+fn users_desc(r: &HbaRule, ut: usize) -> String {
+    let t = &r.users[ut];
+    if let Some(g) = t.group() {
+        format!("members of {g}")
+    } else if t.is_keyword("all") {
+        "any user".into()
+    } else if t.regex.is_some() {
+        format!("names matching {}", t.text)
+    } else {
+        t.text.clone()
+    }
+}
+
+fn dbs_desc(r: &HbaRule, dt: usize) -> String {
+    let t = &r.databases[dt];
+    if t.is_keyword("all") {
+        "any database".into()
+    } else if t.is_keyword("sameuser") {
+        "the database named like the user".into()
+    } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
+        "a database named like a role of the user".into()
+    } else if t.is_keyword("replication") {
+        "physical replication".into()
+    } else if t.regex.is_some() {
+        format!("names matching {}", t.text)
+    } else {
+        t.text.clone()
+    }
+}
+
+#[derive(Clone)]
 struct Ctx<'a> {
     names: Interner,
     user_res: Vec<regex::Regex>,
@@ -734,8 +766,8 @@ impl<'a> Ctx<'a> {
 
     /// Candidate witnesses (user, memberships, db) for a rule.
     fn witnesses(&self, r: &HbaRule, limit: usize) -> Vec<W> {
-        let mut users: Vec<(String, BTreeSet<String>, String)> = Vec::new();
-        for t in &r.users {
+        let mut users: Vec<(String, BTreeSet<String>, usize)> = Vec::new();
+        for (ut, t) in r.users.iter().enumerate() {
             if let Some(g) = t.group() {
                 match self.roles {
                     Some(roles) => {
@@ -743,7 +775,7 @@ impl<'a> Ctx<'a> {
                         let mut found = false;
                         for u in roles.member_of.keys() {
                             if roles.closure(u).contains(g) {
-                                users.push((u.clone(), BTreeSet::new(), format!("members of {g}")));
+                                users.push((u.clone(), BTreeSet::new(), ut));
                                 found = true;
                                 break;
                             }
@@ -755,31 +787,27 @@ impl<'a> Ctx<'a> {
                     None => users.push((
                         self.fresh_user.clone(),
                         [g.to_string()].into_iter().collect(),
-                        format!("members of {g}"),
+                        ut,
                     )),
                 }
             } else if t.is_keyword("all") {
-                users.push((self.fresh_user.clone(), BTreeSet::new(), "any user".into()));
+                users.push((self.fresh_user.clone(), BTreeSet::new(), ut));
             } else if let Some(re) = &t.regex {
                 for s in crate::regexes::samples(re).into_iter().take(2) {
-                    users.push((s, BTreeSet::new(), format!("names matching {}", t.text)));
+                    users.push((s, BTreeSet::new(), ut));
                 }
             } else {
-                users.push((t.text.clone(), BTreeSet::new(), t.text.clone()));
+                users.push((t.text.clone(), BTreeSet::new(), ut));
             }
         }
         let mut out = Vec::new();
-        'outer: for (u, m, udesc) in &users {
-            for t in &r.databases {
+        'outer: for (u, m, ut) in &users {
+            for (dt, t) in r.databases.iter().enumerate() {
                 let mut m = m.clone();
-                let (db, repl, ddesc) = if t.is_keyword("all") {
-                    (self.fresh_db.clone(), false, "any database".to_string())
+                let (db, repl) = if t.is_keyword("all") {
+                    (self.fresh_db.clone(), false)
                 } else if t.is_keyword("sameuser") {
-                    (
-                        u.clone(),
-                        false,
-                        "the database named like the user".to_string(),
-                    )
+                    (u.clone(), false)
                 } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
                     let role = match self.roles {
                         Some(_) => match self.closure(u, &m).into_iter().next() {
@@ -791,32 +819,24 @@ impl<'a> Ctx<'a> {
                             self.fresh_role.clone()
                         }
                     };
-                    (
-                        role,
-                        false,
-                        "a database named like a role of the user".to_string(),
-                    )
+                    (role, false)
                 } else if t.is_keyword("replication") {
-                    (
-                        "replication".to_string(),
-                        true,
-                        "physical replication".to_string(),
-                    )
+                    ("replication".to_string(), true)
                 } else if let Some(re) = &t.regex {
                     match crate::regexes::samples(re).into_iter().next() {
-                        Some(s) => (s, false, format!("names matching {}", t.text)),
+                        Some(s) => (s, false),
                         None => continue,
                     }
                 } else {
-                    (t.text.clone(), false, t.text.clone())
+                    (t.text.clone(), false)
                 };
                 out.push(W {
                     user: u.clone(),
                     member_of: m,
                     db,
                     repl,
-                    users_desc: udesc.clone(),
-                    dbs_desc: ddesc,
+                    ut: *ut,
+                    dt,
                 });
                 if out.len() >= limit {
                     break 'outer;
@@ -828,16 +848,19 @@ impl<'a> Ctx<'a> {
 
     /// Index keys a witness matches.
     fn witness_keys(&mut self, w: &W) -> (Vec<UK>, Vec<DK>) {
-        let member = self.closure(&w.user, &w.member_of);
         let mut uks = vec![UK::All];
         if let Some(i) = self.names.get(&w.user) {
             uks.push(UK::Lit(i));
         }
-        for g in &member {
+        let mut groups: Vec<u32> = Vec::new();
+        self.for_each_membership(w, &mut |g| {
             if let Some(i) = self.names.get(g) {
-                uks.push(UK::Group(i));
+                if !groups.contains(&i) {
+                    groups.push(i);
+                }
             }
-        }
+        });
+        uks.extend(groups.into_iter().map(UK::Group));
         for i in self.ure(&w.user) {
             uks.push(UK::Re(i));
         }
@@ -852,7 +875,7 @@ impl<'a> Ctx<'a> {
             if w.db == w.user {
                 dks.push(DK::SameUser);
             }
-            if member.contains(&w.db) {
+            if self.is_member(w, &w.db) {
                 dks.push(DK::SameRole);
             }
             for i in self.dre(&w.db) {
@@ -862,9 +885,32 @@ impl<'a> Ctx<'a> {
         (uks, dks)
     }
 
+    /// Every role the witness user is a member of (itself included).
+    fn for_each_membership(&self, w: &W, f: &mut dyn FnMut(&str)) {
+        match self.roles {
+            None => {
+                f(&w.user);
+                for m in &w.member_of {
+                    f(m);
+                }
+            }
+            Some(_) => {
+                for m in self.closure(&w.user, &w.member_of) {
+                    f(&m);
+                }
+            }
+        }
+    }
+
+    fn is_member(&self, w: &W, x: &str) -> bool {
+        match self.roles {
+            None => w.user == x || w.member_of.contains(x),
+            Some(_) => self.closure(&w.user, &w.member_of).contains(x),
+        }
+    }
+
     fn rule_matches(&self, r: &HbaRule, w: &W) -> bool {
-        let member = self.closure(&w.user, &w.member_of);
-        let mf = |x: &str| member.contains(x);
+        let mf = |x: &str| self.is_member(w, x);
         db_matches(&r.databases, &w.db, &w.user, w.repl, &mf)
             && user_matches(&r.users, &w.user, &mf)
     }
@@ -890,7 +936,7 @@ impl Kind {
 }
 
 struct Hit {
-    witness: Witness,
+    witness: Option<Witness>,
     region: Option<Region>,
     loopback_only: bool,
 }
@@ -928,7 +974,6 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         .collect();
     let keys: Vec<(Vec<UK>, Vec<DK>)> = file.rules.iter().map(|r| ctx.rule_keys(r)).collect();
     // witnesses that match their rule, with the index keys they hit
-    type Prep = Vec<(W, Vec<UK>, Vec<DK>)>;
     let prep: Vec<Prep> = file
         .rules
         .iter()
@@ -959,259 +1004,56 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         .collect();
 
     // results[kind][rule]
-    let mut hits: Vec<Vec<Option<Hit>>> = (0..kinds.len())
-        .map(|_| (0..n).map(|_| None).collect())
-        .collect();
-    let mut shadow: HashMap<usize, Vec<u32>> = HashMap::new();
-    let mut bypasses: Vec<GuardBypass> = Vec::new();
-    let mut guard_budget: usize = 2_000_000;
-    let mut guard_truncated = false;
+    // matched[kind][rule]; details (witness, region) only for plaintext
+    let mut matched: Vec<Vec<bool>> = vec![vec![false; n]; kinds.len()];
+    let mut shadow: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
 
-    for (ki, &kind) in kinds.iter().enumerate() {
-        let mut sweep = Sweep {
-            covers: FxHashMap::default(),
+    // The plaintext sweep (with guard analysis) here, the other kinds on a
+    // second thread: the sweeps are independent.
+    let (plain_out, others): (SweepOut, Vec<(Kind, SweepOut)>) = {
+        let mut ctx2 = ctx.clone();
+        let other_kinds: Vec<Kind> = kinds
+            .iter()
+            .copied()
+            .filter(|&k| k != Kind::Plain)
+            .collect();
+        let (specs, prep, keys, guards) = (&specs, &prep, &keys, &guards);
+        let ctx1 = &mut ctx;
+        std::thread::scope(|sc| {
+            let h = sc.spawn(move || {
+                other_kinds
+                    .into_iter()
+                    .map(|k| {
+                        (
+                            k,
+                            sweep_kind(k, &mut ctx2, file, prep, specs, keys, guards, opts),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let p = sweep_kind(Kind::Plain, ctx1, file, prep, specs, keys, guards, opts);
+            (p, h.join().expect("sweep thread"))
+        })
+    };
+    for (ki, &k) in kinds.iter().enumerate() {
+        let out = if k == Kind::Plain {
+            &plain_out
+        } else {
+            &others.iter().find(|(x, _)| *x == k).unwrap().1
         };
-        for i in 0..n {
-            let r = &file.rules[i];
-            if !r.conn_type.admits(kind.enc()) {
-                continue;
-            }
-            let mut hit: Option<Hit> = None;
-            let mut first_region_done = false;
-            for (w, uks, dks) in &prep[i] {
-                let (uks, dks) = (uks.as_slice(), dks.as_slice());
-                match &specs[i] {
-                    AddrSpec::Symbolic(s) => {
-                        // may match unless every address is already taken
-                        let taken =
-                            [(false, 0, V4_MAX), (true, 0, V6_MAX)]
-                                .iter()
-                                .all(|&(v6, lo, hi)| {
-                                    first_gap(&sweep.covers_for(uks, dks, v6), lo, hi).is_none()
-                                });
-                        if !taken {
-                            let wit = Witness {
-                                addr: s.clone(),
-                                user: w.user.clone(),
-                                db: w.db.clone(),
-                                member_of: w.member_of.iter().cloned().collect(),
-                                replication: w.repl,
-                                symbolic: true,
-                            };
-                            if kind == Kind::Plain && r.method != AuthMethod::Reject {
-                                let reg = Region {
-                                    file: r.file.clone(),
-                                    line: r.line,
-                                    conn_type: r.conn_type,
-                                    method: r.method,
-                                    encryption: Encryption::None,
-                                    addresses: vec![s.clone()],
-                                    truncated: false,
-                                    users: w.users_desc.clone(),
-                                    databases: w.dbs_desc.clone(),
-                                    loopback_only: false,
-                                    witness: wit.clone(),
-                                };
-                                if hit.is_none() {
-                                    hit = Some(Hit {
-                                        witness: wit,
-                                        region: Some(reg),
-                                        loopback_only: false,
-                                    });
-                                }
-                            } else if hit.is_none() {
-                                hit = Some(Hit {
-                                    witness: wit,
-                                    region: None,
-                                    loopback_only: false,
-                                });
-                            }
-                            break;
-                        }
-                    }
-                    AddrSpec::Ranges(ranges) => {
-                        let mut found: Option<(bool, u128)> = None;
-                        let mut nonloop: Option<(bool, u128)> = None;
-                        let mut all_gaps: Vec<(bool, u128, u128)> = Vec::new();
-                        let mut truncated = false;
-                        for &(v6, lo, hi) in ranges {
-                            let cov = sweep.covers_for(uks, dks, v6);
-                            if kind == Kind::Local {
-                                if first_gap(&cov, lo, hi).is_some() {
-                                    found = Some((false, 0));
-                                }
-                                continue;
-                            }
-                            let (g, t) = gaps(&cov, lo, hi, opts.max_ranges_per_region);
-                            truncated |= t;
-                            for (a, b) in g {
-                                if found.is_none() {
-                                    found = Some((v6, nice_point(v6, a, b, false)));
-                                }
-                                if nonloop.is_none() {
-                                    // a non-loopback point inside [a,b]
-                                    for &(lv6, la, lb) in &loopback_ranges() {
-                                        if lv6 != v6 {
-                                            continue;
-                                        }
-                                        if a < la {
-                                            nonloop =
-                                                Some((v6, nice_point(v6, a, b.min(la - 1), true)));
-                                        } else if b > lb {
-                                            nonloop =
-                                                Some((v6, nice_point(v6, a.max(lb + 1), b, true)));
-                                        }
-                                    }
-                                }
-                                all_gaps.push((v6, a, b));
-                            }
-                            if truncated && nonloop.is_none() {
-                                // more gaps beyond the listed ones: look for
-                                // a non-loopback one directly
-                                for &(lv6, la, lb) in &loopback_ranges() {
-                                    if lv6 != v6 {
-                                        continue;
-                                    }
-                                    if lo < la {
-                                        if let Some(p) = first_gap(&cov, lo, hi.min(la - 1)) {
-                                            nonloop = Some((v6, p));
-                                        }
-                                    }
-                                    if nonloop.is_none() && hi > lb {
-                                        if let Some(p) = first_gap(&cov, lo.max(lb + 1), hi) {
-                                            nonloop = Some((v6, p));
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        if let Some((v6, p)) = found {
-                            let point = nonloop.unwrap_or((v6, p));
-                            let wit = Witness {
-                                addr: if kind == Kind::Local {
-                                    "[local]".into()
-                                } else {
-                                    ip::ntop(ip::from_u128(point.0, point.1))
-                                },
-                                user: w.user.clone(),
-                                db: w.db.clone(),
-                                member_of: w.member_of.iter().cloned().collect(),
-                                replication: w.repl,
-                                symbolic: false,
-                            };
-                            let loopback_only = kind != Kind::Local && nonloop.is_none();
-                            let region = (kind == Kind::Plain && r.method != AuthMethod::Reject)
-                                .then(|| Region {
-                                    file: r.file.clone(),
-                                    line: r.line,
-                                    conn_type: r.conn_type,
-                                    method: r.method,
-                                    encryption: Encryption::None,
-                                    addresses: all_gaps.iter().map(|&x| range_text(x)).collect(),
-                                    truncated,
-                                    users: w.users_desc.clone(),
-                                    databases: w.dbs_desc.clone(),
-                                    loopback_only,
-                                    witness: wit.clone(),
-                                });
-                            match &mut hit {
-                                None => {
-                                    hit = Some(Hit {
-                                        witness: wit,
-                                        region,
-                                        loopback_only,
-                                    });
-                                }
-                                Some(h) => {
-                                    if h.loopback_only && !loopback_only {
-                                        h.loopback_only = false;
-                                        h.witness = wit;
-                                        if region.is_some() {
-                                            h.region = region;
-                                        }
-                                    }
-                                }
-                            }
-                            first_region_done = true;
-                            if !loopback_only {
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-            let _ = first_region_done;
-            // guards: does this (earlier, admitting) rule take a guard's space?
-            if kind == Kind::Plain && r.method != AuthMethod::Reject && hit.is_some() {
-                for &g in guards.iter().filter(|&&g| g > i) {
-                    if guard_budget == 0 {
-                        guard_truncated = true;
-                        break;
-                    }
-                    guard_budget = guard_budget.saturating_sub(prep[i].len().max(1));
-                    let ws: Vec<W> = prep[i].iter().map(|x| x.0.clone()).collect();
-                    if let Some(w) = guard_overlap(
-                        &mut ctx,
-                        &sweep,
-                        r,
-                        i,
-                        &file.rules[g],
-                        &specs[i],
-                        &specs[g],
-                        &ws,
-                    ) {
-                        if !bypasses.iter().any(|b| {
-                            b.guard_line == file.rules[g].line
-                                && b.guard_file == file.rules[g].file
-                                && b.by_line == r.line
-                                && b.by_file == r.file
-                        }) {
-                            bypasses.push(GuardBypass {
-                                guard_file: file.rules[g].file.clone(),
-                                guard_line: file.rules[g].line,
-                                by_file: r.file.clone(),
-                                by_line: r.line,
-                                by_method: r.method,
-                                witness: w,
-                            });
-                        }
-                    }
-                }
-            }
-            match hit {
-                Some(h) => {
-                    hits[ki][i] = Some(h);
-                }
-                None => {
-                    // attribution: who took this rule's space
-                    let e = shadow.entry(i).or_default();
-                    if e.len() < 5 {
-                        if let (AddrSpec::Ranges(ranges), Some((_, uks, dks))) =
-                            (&specs[i], prep[i].first())
-                        {
-                            for &(v6, lo, hi) in ranges {
-                                for c in sweep.covers_for(uks, dks, v6) {
-                                    c.owners(lo, hi, 5, e);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            // add this rule's space
-            if let AddrSpec::Ranges(ranges) = &specs[i] {
-                let (uks, dks) = &keys[i];
-                for u in uks {
-                    for d in dks {
-                        let c = sweep.covers.entry((*u, *d)).or_default();
-                        for &(v6, lo, hi) in ranges {
-                            c.fam_mut(v6).insert(lo, hi, i as u32);
-                        }
-                    }
+        matched[ki] = out.matched.clone();
+        for (i, v) in &out.shadow {
+            let e = shadow.entry(*i).or_default();
+            for o in v {
+                if !e.contains(o) && e.len() < 5 {
+                    e.push(*o);
                 }
             }
         }
     }
+    let plain_hits = plain_out.plain_hits;
+    let bypasses = plain_out.bypasses;
+    let guard_truncated = plain_out.guard_truncated;
 
     let kidx = |k: Kind| kinds.iter().position(|&x| x == k);
     let mut rules = Vec::with_capacity(n);
@@ -1219,13 +1061,14 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
     #[allow(clippy::needless_range_loop)]
     for i in 0..n {
         let r = &file.rules[i];
-        let get = |k: Kind| kidx(k).and_then(|ki| hits[ki][i].as_ref());
-        let plain = get(Kind::Plain);
+        let got = |k: Kind| kidx(k).is_some_and(|ki| matched[ki][i]);
+        let plain = plain_hits.get(&i);
         let any = [Kind::Local, Kind::Plain, Kind::Ssl, Kind::Gss]
             .iter()
-            .any(|&k| get(k).is_some());
+            .any(|&k| got(k));
         let mut shadowed_by: Vec<String> = shadow
             .get(&i)
+            .filter(|_| !any)
             .map(|v| {
                 let mut v = v.clone();
                 v.sort();
@@ -1233,7 +1076,11 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
                 v.iter()
                     .map(|&o| {
                         let x = &file.rules[o as usize];
-                        format!("{}:{}", x.file, x.line)
+                        if x.file == r.file {
+                            format!("line {}", x.line)
+                        } else {
+                            format!("{}:{}", x.file, x.line)
+                        }
                     })
                     .collect()
             })
@@ -1254,7 +1101,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         } else {
             Some("no connection can match it (its users, databases or addresses are never reachable)".to_string())
         };
-        let plaintext_reachable = plain.is_some() && r.method != AuthMethod::Reject;
+        let plaintext_reachable = got(Kind::Plain) && r.method != AuthMethod::Reject;
         if plaintext_reachable {
             if let Some(reg) = plain.and_then(|h| h.region.clone()) {
                 regions.push(reg);
@@ -1279,15 +1126,15 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
             method: r.method,
             raw: r.raw.clone(),
             plaintext_reachable,
-            plaintext_matched: plain.is_some(),
-            ssl_matched: get(Kind::Ssl).is_some(),
-            gss_matched: get(Kind::Gss).is_some(),
-            local_matched: get(Kind::Local).is_some(),
+            plaintext_matched: got(Kind::Plain),
+            ssl_matched: got(Kind::Ssl),
+            gss_matched: got(Kind::Gss),
+            local_matched: got(Kind::Local),
             never_matches: !any,
             reason,
             shadowed_by,
             plaintext_loopback_only: plain.is_some_and(|h| h.loopback_only),
-            plaintext_witness: plain.map(|h| h.witness.clone()),
+            plaintext_witness: plain.and_then(|h| h.witness.clone()),
             guard: r.conn_type == ConnType::HostNoSsl && r.method == AuthMethod::Reject,
             notes,
         });
@@ -1308,6 +1155,310 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         guard_bypasses: bypasses,
         errors: file.errors.clone(),
         notes,
+    }
+}
+
+struct SweepOut {
+    matched: Vec<bool>,
+    plain_hits: FxHashMap<usize, Hit>,
+    shadow: FxHashMap<usize, Vec<u32>>,
+    bypasses: Vec<GuardBypass>,
+    guard_truncated: bool,
+}
+
+type Prep = Vec<(W, Vec<UK>, Vec<DK>)>;
+
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+fn sweep_kind(
+    kind: Kind,
+    ctx: &mut Ctx,
+    file: &HbaFile,
+    prep: &[Prep],
+    specs: &[AddrSpec],
+    keys: &[(Vec<UK>, Vec<DK>)],
+    guards: &[usize],
+    opts: &AnalyzeOptions,
+) -> SweepOut {
+    let n = file.rules.len();
+    let mut matched = vec![false; n];
+    let mut plain_hits: FxHashMap<usize, Hit> = FxHashMap::default();
+    let mut shadow: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
+    let mut bypasses: Vec<GuardBypass> = Vec::new();
+    let mut guard_budget: usize = 2_000_000;
+    let mut guard_truncated = false;
+
+    let mut sweep = Sweep {
+        covers: FxHashMap::default(),
+    };
+    for i in 0..n {
+        let r = &file.rules[i];
+        if !r.conn_type.admits(kind.enc()) {
+            continue;
+        }
+        let mut hit: Option<Hit> = None;
+        let mut first_region_done = false;
+        let detail = kind == Kind::Plain && r.method != AuthMethod::Reject;
+        for (w, uks, dks) in &prep[i] {
+            let (uks, dks) = (uks.as_slice(), dks.as_slice());
+            if !detail {
+                // only whether anything is left: no witness text needed
+                let free =
+                    match &specs[i] {
+                        AddrSpec::Symbolic(_) => [(false, 0, V4_MAX), (true, 0, V6_MAX)]
+                            .iter()
+                            .any(|&(v6, lo, hi)| {
+                                first_gap(&sweep.covers_for(uks, dks, v6), lo, hi).is_some()
+                            }),
+                        AddrSpec::Ranges(ranges) => ranges.iter().any(|&(v6, lo, hi)| {
+                            first_gap(&sweep.covers_for(uks, dks, v6), lo, hi).is_some()
+                        }),
+                    };
+                if free {
+                    hit = Some(Hit {
+                        witness: None,
+                        region: None,
+                        loopback_only: false,
+                    });
+                    break;
+                }
+                continue;
+            }
+            match &specs[i] {
+                AddrSpec::Symbolic(s) => {
+                    // may match unless every address is already taken
+                    let taken =
+                        [(false, 0, V4_MAX), (true, 0, V6_MAX)]
+                            .iter()
+                            .all(|&(v6, lo, hi)| {
+                                first_gap(&sweep.covers_for(uks, dks, v6), lo, hi).is_none()
+                            });
+                    if !taken {
+                        let wit = Witness {
+                            addr: s.clone(),
+                            user: w.user.clone(),
+                            db: w.db.clone(),
+                            member_of: w.member_of.iter().cloned().collect(),
+                            replication: w.repl,
+                            symbolic: true,
+                        };
+                        if kind == Kind::Plain && r.method != AuthMethod::Reject {
+                            let reg = Region {
+                                file: r.file.clone(),
+                                line: r.line,
+                                conn_type: r.conn_type,
+                                method: r.method,
+                                encryption: Encryption::None,
+                                addresses: vec![s.clone()],
+                                truncated: false,
+                                users: users_desc(r, w.ut),
+                                databases: dbs_desc(r, w.dt),
+                                loopback_only: false,
+                                witness: wit.clone(),
+                            };
+                            if hit.is_none() {
+                                hit = Some(Hit {
+                                    witness: Some(wit),
+                                    region: Some(reg),
+                                    loopback_only: false,
+                                });
+                            }
+                        } else if hit.is_none() {
+                            hit = Some(Hit {
+                                witness: Some(wit),
+                                region: None,
+                                loopback_only: false,
+                            });
+                        }
+                        break;
+                    }
+                }
+                AddrSpec::Ranges(ranges) => {
+                    let mut found: Option<(bool, u128)> = None;
+                    let mut nonloop: Option<(bool, u128)> = None;
+                    let mut all_gaps: Vec<(bool, u128, u128)> = Vec::new();
+                    let mut truncated = false;
+                    for &(v6, lo, hi) in ranges {
+                        let cov = sweep.covers_for(uks, dks, v6);
+                        if kind == Kind::Local {
+                            if first_gap(&cov, lo, hi).is_some() {
+                                found = Some((false, 0));
+                            }
+                            continue;
+                        }
+                        let (g, t) = gaps(&cov, lo, hi, opts.max_ranges_per_region);
+                        truncated |= t;
+                        for (a, b) in g {
+                            if found.is_none() {
+                                found = Some((v6, nice_point(v6, a, b, false)));
+                            }
+                            if nonloop.is_none() {
+                                // a non-loopback point inside [a,b]
+                                for &(lv6, la, lb) in &loopback_ranges() {
+                                    if lv6 != v6 {
+                                        continue;
+                                    }
+                                    if a < la {
+                                        nonloop =
+                                            Some((v6, nice_point(v6, a, b.min(la - 1), true)));
+                                    } else if b > lb {
+                                        nonloop =
+                                            Some((v6, nice_point(v6, a.max(lb + 1), b, true)));
+                                    }
+                                }
+                            }
+                            all_gaps.push((v6, a, b));
+                        }
+                        if truncated && nonloop.is_none() {
+                            // more gaps beyond the listed ones: look for
+                            // a non-loopback one directly
+                            for &(lv6, la, lb) in &loopback_ranges() {
+                                if lv6 != v6 {
+                                    continue;
+                                }
+                                if lo < la {
+                                    if let Some(p) = first_gap(&cov, lo, hi.min(la - 1)) {
+                                        nonloop = Some((v6, p));
+                                    }
+                                }
+                                if nonloop.is_none() && hi > lb {
+                                    if let Some(p) = first_gap(&cov, lo.max(lb + 1), hi) {
+                                        nonloop = Some((v6, p));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if let Some((v6, p)) = found {
+                        let point = nonloop.unwrap_or((v6, p));
+                        let wit = Witness {
+                            addr: if kind == Kind::Local {
+                                "[local]".into()
+                            } else {
+                                ip::ntop(ip::from_u128(point.0, point.1))
+                            },
+                            user: w.user.clone(),
+                            db: w.db.clone(),
+                            member_of: w.member_of.iter().cloned().collect(),
+                            replication: w.repl,
+                            symbolic: false,
+                        };
+                        let loopback_only = kind != Kind::Local && nonloop.is_none();
+                        let region =
+                            (kind == Kind::Plain && r.method != AuthMethod::Reject).then(|| {
+                                Region {
+                                    file: r.file.clone(),
+                                    line: r.line,
+                                    conn_type: r.conn_type,
+                                    method: r.method,
+                                    encryption: Encryption::None,
+                                    addresses: all_gaps.iter().map(|&x| range_text(x)).collect(),
+                                    truncated,
+                                    users: users_desc(r, w.ut),
+                                    databases: dbs_desc(r, w.dt),
+                                    loopback_only,
+                                    witness: wit.clone(),
+                                }
+                            });
+                        match &mut hit {
+                            None => {
+                                hit = Some(Hit {
+                                    witness: Some(wit),
+                                    region,
+                                    loopback_only,
+                                });
+                            }
+                            Some(h) => {
+                                if h.loopback_only && !loopback_only {
+                                    h.loopback_only = false;
+                                    h.witness = Some(wit);
+                                    if region.is_some() {
+                                        h.region = region;
+                                    }
+                                }
+                            }
+                        }
+                        first_region_done = true;
+                        if !loopback_only {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let _ = first_region_done;
+        // guards: does this (earlier, admitting) rule take a guard's space?
+        if kind == Kind::Plain && r.method != AuthMethod::Reject && hit.is_some() {
+            for &g in guards.iter().filter(|&&g| g > i) {
+                if guard_budget == 0 {
+                    guard_truncated = true;
+                    break;
+                }
+                guard_budget = guard_budget.saturating_sub(prep[i].len().max(1));
+                let ws: Vec<W> = prep[i].iter().map(|x| x.0.clone()).collect();
+                if let Some(w) =
+                    guard_overlap(ctx, &sweep, r, i, &file.rules[g], &specs[i], &specs[g], &ws)
+                {
+                    if !bypasses.iter().any(|b| {
+                        b.guard_line == file.rules[g].line
+                            && b.guard_file == file.rules[g].file
+                            && b.by_line == r.line
+                            && b.by_file == r.file
+                    }) {
+                        bypasses.push(GuardBypass {
+                            guard_file: file.rules[g].file.clone(),
+                            guard_line: file.rules[g].line,
+                            by_file: r.file.clone(),
+                            by_line: r.line,
+                            by_method: r.method,
+                            witness: w,
+                        });
+                    }
+                }
+            }
+        }
+        match hit {
+            Some(h) => {
+                matched[i] = true;
+                if kind == Kind::Plain {
+                    plain_hits.insert(i, h);
+                }
+            }
+            None => {
+                // attribution: who took this rule's space
+                let e = shadow.entry(i).or_default();
+                if e.len() < 5 {
+                    if let (AddrSpec::Ranges(ranges), Some((_, uks, dks))) =
+                        (&specs[i], prep[i].first())
+                    {
+                        for &(v6, lo, hi) in ranges {
+                            for c in sweep.covers_for(uks, dks, v6) {
+                                c.owners(lo, hi, 5, e);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // add this rule's space
+        if let AddrSpec::Ranges(ranges) = &specs[i] {
+            let (uks, dks) = &keys[i];
+            for u in uks {
+                for d in dks {
+                    let c = sweep.covers.entry((*u, *d)).or_default();
+                    for &(v6, lo, hi) in ranges {
+                        c.fam_mut(v6).insert(lo, hi, i as u32);
+                    }
+                }
+            }
+        }
+    }
+
+    SweepOut {
+        matched,
+        plain_hits,
+        shadow,
+        bypasses,
+        guard_truncated,
     }
 }
 
