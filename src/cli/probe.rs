@@ -122,7 +122,7 @@ pub fn run(a: ProbeArgs) -> Result<ExitCode> {
     let outcome = app::run(&req, &mut out).map_err(|e| anyhow!(e))?;
     let code = outcome.exit_code();
     if code == 2 {
-        for u in &outcome.unprobed {
+        for u in &outcome.unprobed_examples {
             eprintln!("pgtls: error: could not probe {u}");
         }
     }

@@ -11,6 +11,9 @@ use crate::fleet::{probe_fleet_blocking, FleetOptions, FleetSummary, Inventory};
 use crate::render::{self, JsonStream};
 use crate::target::Target;
 
+/// Unreachable targets named on stderr at most.
+const MAX_EXAMPLES: usize = 20;
+
 #[derive(Debug, Clone)]
 pub struct RunRequest {
     /// Targets from the command line.
@@ -27,14 +30,16 @@ pub struct RunOutcome {
     pub summary: FleetSummary,
     /// Some finding is at or above `fail_on`.
     pub failed: bool,
-    /// Targets that could not be probed at all (unreachable, not PostgreSQL).
-    pub unprobed: Vec<String>,
+    /// How many targets could not be probed at all (unreachable, not PostgreSQL).
+    pub unprobed: usize,
+    /// The first few of them with their errors (bounded, for stderr).
+    pub unprobed_examples: Vec<String>,
 }
 
 impl RunOutcome {
     /// 0: clean, 1: findings at/above `--fail-on`, 2: nothing could be probed.
     pub fn exit_code(&self) -> u8 {
-        if self.summary.targets > 0 && self.unprobed.len() == self.summary.targets {
+        if self.summary.targets > 0 && self.unprobed == self.summary.targets {
             2
         } else if self.failed {
             1
@@ -76,17 +81,21 @@ pub fn run(req: &RunRequest, out: &mut dyn Write) -> Result<RunOutcome, String> 
     let single = total == 1;
     let iter = cli_targets.into_iter().chain(file_iter);
 
-    let mut unprobed = Vec::new();
+    let mut unprobed = 0usize;
+    let mut examples: Vec<String> = Vec::new();
     let mut write_err: Option<std::io::Error> = None;
     let summary = if req.json {
         let mut js = JsonStream::begin(&mut *out).map_err(|e| e.to_string())?;
         let summary = probe_fleet_blocking(iter, Some(total), &req.fleet, |r| {
             if r.ssl_request.is_none() && r.error.is_some() {
-                unprobed.push(format!(
-                    "{}: {}",
-                    r.target,
-                    r.error.as_deref().unwrap_or("")
-                ));
+                unprobed += 1;
+                if examples.len() < MAX_EXAMPLES {
+                    examples.push(format!(
+                        "{}: {}",
+                        r.target,
+                        r.error.as_deref().unwrap_or("")
+                    ));
+                }
             }
             if write_err.is_none() {
                 if let Err(e) = js.push(&r) {
@@ -103,11 +112,14 @@ pub fn run(req: &RunRequest, out: &mut dyn Write) -> Result<RunOutcome, String> 
         }
         let summary = probe_fleet_blocking(iter, Some(total), &req.fleet, |r| {
             if r.ssl_request.is_none() && r.error.is_some() {
-                unprobed.push(format!(
-                    "{}: {}",
-                    r.target,
-                    r.error.as_deref().unwrap_or("")
-                ));
+                unprobed += 1;
+                if examples.len() < MAX_EXAMPLES {
+                    examples.push(format!(
+                        "{}: {}",
+                        r.target,
+                        r.error.as_deref().unwrap_or("")
+                    ));
+                }
             }
             let text = if single {
                 render::target_text(&r)
@@ -142,5 +154,6 @@ pub fn run(req: &RunRequest, out: &mut dyn Write) -> Result<RunOutcome, String> 
         failed: summary.at_or_above(req.fail_on) > 0,
         summary,
         unprobed,
+        unprobed_examples: examples,
     })
 }

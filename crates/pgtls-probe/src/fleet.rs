@@ -428,7 +428,11 @@ where
                 b.set_message(format!("{} errors", summary.errors));
             }
         }
-        sink(r);
+        // Rows and the bar share the terminal: hide the bar while writing.
+        match &bar {
+            Some(b) => b.suspend(|| sink(r)),
+            None => sink(r),
+        }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
