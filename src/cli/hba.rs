@@ -192,9 +192,18 @@ fn setup(c: &Common) -> Result<Setup> {
     })
 }
 
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
 fn print_json(v: &serde_json::Value) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
+    emit(&(serde_json::to_string_pretty(v)? + "\n"))
 }
 
 fn on_server(file: &Path) -> bool {
@@ -214,7 +223,7 @@ pub fn run(cmd: HbaCommand) -> Result<ExitCode> {
             }
             match a.common.format {
                 Format::Json => print_json(&render::parse_json(&s.file))?,
-                Format::Text => print!("{}", render::parse_text(&s.file)),
+                Format::Text => emit(&render::parse_text(&s.file))?,
             }
             Ok(ExitCode::from(if s.file.loads() { 0 } else { 1 }))
         }
@@ -263,7 +272,7 @@ pub fn run(cmd: HbaCommand) -> Result<ExitCode> {
             let v = explain(&s.file, &conn, &ctx);
             match a.common.format {
                 Format::Json => print_json(&render::explain_json(&v, &conn))?,
-                Format::Text => print!("{}", render::explain_text(&v, &conn)),
+                Format::Text => emit(&render::explain_text(&v, &conn))?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -291,7 +300,7 @@ pub fn run(cmd: HbaCommand) -> Result<ExitCode> {
             let fs = checks::findings(&s.file, &r, s.ssl_on);
             match a.common.format {
                 Format::Json => print_json(&render::check_json(&s.file, &r, &fs))?,
-                Format::Text => print!("{}", render::check_text(&s.file, &r, &fs)),
+                Format::Text => emit(&render::check_text(&s.file, &r, &fs))?,
             }
             let fail = fs.iter().any(|f| f.severity >= a.fail_on);
             Ok(ExitCode::from(if fail { 1 } else { 0 }))

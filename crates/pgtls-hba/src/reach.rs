@@ -1297,12 +1297,12 @@ fn sweep_kind(
                                     if lv6 != v6 {
                                         continue;
                                     }
-                                    if a < la {
-                                        nonloop =
-                                            Some((v6, nice_point(v6, a, b.min(la - 1), true)));
-                                    } else if b > lb {
+                                    if b > lb {
                                         nonloop =
                                             Some((v6, nice_point(v6, a.max(lb + 1), b, true)));
+                                    } else if a < la {
+                                        nonloop =
+                                            Some((v6, nice_point(v6, a, b.min(la - 1), true)));
                                     }
                                 }
                             }
