@@ -33,6 +33,10 @@ pub enum StepError {
     Closed { waiting_for: String, bytes: usize },
     #[error("{message}")]
     Protocol { message: String },
+    #[error(
+        "not started: the target's time budget of {seconds:.1} s (--target-timeout) is used up"
+    )]
+    Budget { seconds: f64 },
     #[error("I/O error while waiting for {waiting_for}: {message}")]
     Io {
         waiting_for: String,

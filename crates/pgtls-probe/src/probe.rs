@@ -86,10 +86,16 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn budget(&self) -> Duration {
-        self.opts
-            .step_timeout
-            .min(self.end.saturating_duration_since(Instant::now()))
+    /// This step's deadline: `step_timeout`, cut to what is left of
+    /// `target_timeout`; an error once nothing is left.
+    fn budget(&self) -> Result<Duration, StepError> {
+        let left = self.end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(StepError::Budget {
+                seconds: self.opts.target_timeout.as_secs_f64(),
+            });
+        }
+        Ok(self.opts.step_timeout.min(left))
     }
 
     async fn connect(&self, t: &Arc<Tracker>) -> Result<Conn, StepError> {
@@ -119,7 +125,7 @@ impl Ctx<'_> {
         groups: &[u16],
     ) -> Result<HelloAnswer, StepError> {
         let t = Tracker::new();
-        with_deadline(self.budget(), &t, async {
+        with_deadline(self.budget()?, &t, async {
             let mut c = self.ssl_conn(&t).await?;
             let h = Hello {
                 version,
@@ -183,7 +189,7 @@ struct Negotiation {
 }
 
 async fn negotiation(ctx: &Ctx<'_>, t: &Arc<Tracker>) -> Result<Negotiation, StepError> {
-    with_deadline(ctx.budget(), t, async {
+    with_deadline(ctx.budget()?, t, async {
         let mut c = ctx.connect(t).await?;
         let mut gss = None;
         if ctx.opts.gss {
@@ -229,7 +235,7 @@ async fn classic_handshake(ctx: &Ctx<'_>, c: Conn) -> Result<Result<Session, Ref
     let t = c.tracker.clone();
     t.set_phase("the TLS handshake after 'S' (rustls)");
     with_deadline(
-        ctx.budget(),
+        ctx.budget()?,
         &t,
         tlsclient::handshake(c.into_stream(), ctx.host, false),
     )
@@ -242,11 +248,14 @@ async fn plaintext(
     database: String,
 ) -> (PlaintextAttempt, Option<StepFailure>) {
     let t = Tracker::new();
-    let r = with_deadline(ctx.budget(), &t, async {
-        let mut c = ctx.connect(&t).await?;
-        wire::plaintext_startup(&mut c, &user, &database).await
-        // `c` drops here: closed right after the first answer, no password sent.
-    })
+    let r = async {
+        with_deadline(ctx.budget()?, &t, async {
+            let mut c = ctx.connect(&t).await?;
+            wire::plaintext_startup(&mut c, &user, &database).await
+            // `c` drops here: closed right after the first answer, no password sent.
+        })
+        .await
+    }
     .await;
     let mut a = PlaintextAttempt {
         user: user.clone(),
@@ -282,7 +291,7 @@ async fn plaintext(
 
 async fn direct(ctx: &Ctx<'_>) -> Result<Result<Session, Refusal>, StepError> {
     let t = Tracker::new();
-    with_deadline(ctx.budget(), &t, async {
+    with_deadline(ctx.budget()?, &t, async {
         let c = ctx.connect(&t).await?;
         t.set_phase("the direct TLS handshake (ALPN postgresql)");
         tlsclient::handshake(c.into_stream(), ctx.host, true).await

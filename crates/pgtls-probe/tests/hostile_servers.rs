@@ -256,3 +256,28 @@ async fn closed_port_is_a_connect_error() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn target_timeout_cuts_the_remaining_steps_and_says_so() {
+    let addr = fake(Fake::Trickle).await;
+    let t = Target::parse(&addr.to_string()).unwrap();
+    let opts = ProbeOptions {
+        parallel: 1,
+        step_timeout: Duration::from_millis(800),
+        target_timeout: Duration::from_secs(2),
+        ..quick()
+    };
+    let r = tokio::time::timeout(Duration::from_secs(60), probe_target(&t, &opts))
+        .await
+        .expect("probe did not end");
+    assert!(
+        r.step_errors.iter().any(|s| s
+            .message
+            .contains("time budget of 2.0 s (--target-timeout) is used up")),
+        "{r:#?}"
+    );
+    assert!(r
+        .step_errors
+        .iter()
+        .any(|s| s.message.starts_with("timed out after 0.8 s")));
+}
