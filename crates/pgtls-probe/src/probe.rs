@@ -193,9 +193,17 @@ async fn negotiation(ctx: &Ctx<'_>, t: &Arc<Tracker>) -> Result<Negotiation, Ste
         let mut c = ctx.connect(t).await?;
         let mut gss = None;
         if ctx.opts.gss {
-            match wire::negotiate(&mut c, &GSSENC_REQUEST, b'G', "the answer to GSSENCRequest")
-                .await?
-            {
+            let answer =
+                wire::negotiate(&mut c, &GSSENC_REQUEST, b'G', "the answer to GSSENCRequest").await;
+            // Poolers that do not know GSSENCRequest (older PgBouncer) hang
+            // up on it; like libpq, start over without it.
+            let hung_up = matches!(answer, Err(StepError::Closed { .. }));
+            let answer = if hung_up {
+                RequestAnswer::Error(Default::default())
+            } else {
+                answer?
+            };
+            match answer {
                 RequestAnswer::Yes => {
                     gss = Some("G".to_string());
                     // Cannot continue without doing GSSAPI: start over.
@@ -204,7 +212,7 @@ async fn negotiation(ctx: &Ctx<'_>, t: &Arc<Tracker>) -> Result<Negotiation, Ste
                 }
                 RequestAnswer::No => gss = Some("N".to_string()),
                 RequestAnswer::Error(_) => {
-                    gss = Some("E".to_string());
+                    gss = Some(if hung_up { "closed" } else { "E" }.to_string());
                     drop(c);
                     c = ctx.connect(t).await?;
                 }

@@ -24,7 +24,8 @@ pub struct TargetReport {
     pub address: Option<String>,
     /// 'S' or 'N', or null when the exchange failed.
     pub ssl_request: Option<String>,
-    /// 'G', 'N' or 'E' (an ErrorResponse: server before 12), or null.
+    /// 'G', 'N', 'E' (an ErrorResponse: server before 12) or "closed"
+    /// (hung up, as some poolers do), or null when not asked.
     pub gssenc_request: Option<String>,
     pub plaintext: PlaintextFacts,
     /// PostgreSQL 17+ direct TLS with ALPN "postgresql": true/false, or

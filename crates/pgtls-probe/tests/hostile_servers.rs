@@ -31,6 +31,8 @@ enum Fake {
     CloseMidRecord,
     /// 'S', then a record of version 0x0200.
     WrongRecordVersion,
+    /// Hangs up on GSSENCRequest (old poolers), 'N' to SSLRequest, trust.
+    PoolerWithoutGss,
 }
 
 async fn handle(mut s: TcpStream, f: Fake) {
@@ -53,13 +55,16 @@ async fn handle(mut s: TcpStream, f: Fake) {
             _ => {}
         }
         if code == GSSENC && len == 8 {
+            if matches!(f, Fake::PoolerWithoutGss) {
+                return;
+            }
             let _ = s.write_all(b"N").await;
             continue;
         }
         if code == SSL && len == 8 {
             let reply: Vec<u8> = match f {
                 Fake::HugeErrorLength => vec![b'E', 0x40, 0, 0, 0, b'S'],
-                Fake::HugeAuthLength => vec![b'N'],
+                Fake::HugeAuthLength | Fake::PoolerWithoutGss => vec![b'N'],
                 Fake::Trickle => {
                     let _ = s.write_all(b"S").await;
                     for b in [0x16u8, 3, 3, 0x3F, 0xFF].iter().cycle() {
@@ -82,7 +87,7 @@ async fn handle(mut s: TcpStream, f: Fake) {
                 let _ = s.read(&mut buf).await;
                 return;
             }
-            if matches!(f, Fake::HugeAuthLength) {
+            if matches!(f, Fake::HugeAuthLength | Fake::PoolerWithoutGss) {
                 continue;
             }
             sleep(Duration::from_secs(30)).await;
@@ -99,6 +104,11 @@ async fn handle(mut s: TcpStream, f: Fake) {
         }
         if matches!(f, Fake::HugeAuthLength) {
             let _ = s.write_all(&[b'R', 0x40, 0, 0, 0, 0, 0, 0, 0]).await;
+        }
+        if matches!(f, Fake::PoolerWithoutGss) {
+            // AuthenticationOk.
+            let _ = s.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 0]).await;
+            return;
         }
         sleep(Duration::from_secs(30)).await;
         return;
@@ -280,4 +290,17 @@ async fn target_timeout_cuts_the_remaining_steps_and_says_so() {
         .step_errors
         .iter()
         .any(|s| s.message.starts_with("timed out after 0.8 s")));
+}
+
+#[tokio::test]
+async fn pooler_hanging_up_on_gssencrequest_is_still_probed() {
+    let r = probe_fake(Fake::PoolerWithoutGss).await;
+    assert_eq!(r.error, None, "{r:#?}");
+    assert_eq!(r.gssenc_request.as_deref(), Some("closed"));
+    assert_eq!(r.ssl_request.as_deref(), Some("N"));
+    assert_eq!(r.plaintext.accepted, Some(true));
+    assert_eq!(r.direct_tls, Some(false));
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["PGT501", "PGT502"], "{r:#?}");
+    assert_eq!(r.findings[0].severity, pgtls_model::Severity::Critical);
 }
