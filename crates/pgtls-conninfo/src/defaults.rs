@@ -193,8 +193,10 @@ fn apply_service(info: &mut ConnInfo, ctx: &DefaultsContext<'_>) -> Result<(), C
     if let Some(f) = (ctx.env)("PGSERVICEFILE") {
         first = Some(PathBuf::from(f));
     } else {
+        // pqGetHomeDirectory(): $HOME from 15 on (checked against libpq
+        // 12..18), the passwd entry's directory before.
         let home = (ctx.env)("HOME")
-            .filter(|h| !h.is_empty())
+            .filter(|h| !h.is_empty() && info.major() >= 15)
             .map(PathBuf::from)
             .or_else(|| ctx.passwd_home.clone());
         if let Some(h) = home {
@@ -311,7 +313,20 @@ fn parse_service_file(
                 line: lineno,
             });
         }
-        let line = trim_c(raw);
+        // 13+: every trailing blank goes; 12 dropped only the newline and a
+        // carriage return (checked against libpq 12..18).
+        let line = if major >= 13 {
+            trim_c(raw)
+        } else {
+            let mut l = raw;
+            for end in [b'\n', b'\r'] {
+                if l.last() == Some(&end) {
+                    l = &l[..l.len() - 1];
+                }
+            }
+            let lead = l.iter().take_while(|b| c_isspace(**b)).count();
+            &l[lead..]
+        };
         if line.is_empty() || line[0] == b'#' {
             continue;
         }

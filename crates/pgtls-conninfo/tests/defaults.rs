@@ -219,3 +219,56 @@ fn compiled_defaults_and_os_user_fill_the_rest() {
     assert!(!d.to_string().contains("canary-x"));
     assert_eq!(d.password().unwrap().expose(), "canary-x");
 }
+
+/// Regression (libpq oracle, PGTLS_LONG run): 12 keeps trailing blanks of a
+/// service-file line, 13+ drop them.
+#[test]
+fn service_file_trailing_blanks_matter_only_in_12() {
+    let w = World::new(
+        &[("PGSERVICEFILE", "/s")],
+        &[("/s", "[a]\n  sslmode=disable  \n")],
+    );
+    let m = |major| {
+        w.defaults(&parse_as("service=a", major).unwrap())
+            .unwrap()
+            .effective_sslmode()
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        m(12),
+        Err("invalid sslmode value: \"disable  \"".to_string())
+    );
+    assert_eq!(m(13), Ok(SslMode::Disable));
+    let w = World::new(
+        &[("PGSERVICEFILE", "/s")],
+        &[("/s", "[a]\r\nsslmode=disable\r\n")],
+    );
+    assert_eq!(
+        w.defaults(&parse_as("service=a", 12).unwrap())
+            .unwrap()
+            .effective_sslmode()
+            .unwrap(),
+        SslMode::Disable
+    );
+}
+
+/// Regression (libpq oracle): before 15 libpq finds ~/.pg_service.conf
+/// through the passwd entry, not $HOME.
+#[test]
+fn home_service_file_follows_home_only_from_15() {
+    let w = World::new(
+        &[("HOME", "/h")],
+        &[
+            ("/h/.pg_service.conf", "[a]\nsslmode=require\n"),
+            ("/home/alice/.pg_service.conf", "[a]\nsslmode=verify-ca\n"),
+        ],
+    );
+    let m = |major| {
+        w.defaults(&parse_as("service=a", major).unwrap())
+            .unwrap()
+            .effective_sslmode()
+            .unwrap()
+    };
+    assert_eq!(m(15), SslMode::Require);
+    assert_eq!(m(14), SslMode::VerifyCa);
+}
