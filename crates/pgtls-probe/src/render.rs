@@ -257,7 +257,12 @@ pub fn table_row(r: &TargetReport) -> String {
         .tls
         .versions
         .iter()
-        .map(|v| v.as_pg_str().trim_start_matches("TLSv"))
+        .map(|v| match v {
+            pgtls_model::TlsVersion::Tls10 => "1.0",
+            pgtls_model::TlsVersion::Tls11 => "1.1",
+            pgtls_model::TlsVersion::Tls12 => "1.2",
+            pgtls_model::TlsVersion::Tls13 => "1.3",
+        })
         .collect();
     let versions = if r.ssl_request.as_deref() == Some("S") {
         if versions.is_empty() {
@@ -274,7 +279,11 @@ pub fn table_row(r: &TargetReport) -> String {
         r.ssl_request.as_deref().unwrap_or("?"),
         yes_no(r.plaintext.accepted),
         versions,
-        yes_no(r.direct_tls),
+        match r.direct_tls {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "?",
+        },
         r.certificate
             .as_ref()
             .map(|c| c.days_to_expiry.to_string())
