@@ -12,6 +12,7 @@ pub mod docs;
 pub mod driver;
 pub mod fix;
 pub mod forms;
+pub mod inventory;
 pub mod model;
 mod redact;
 pub mod report;

@@ -20,26 +20,90 @@ impl Rng {
 }
 
 const ATOMS: &[&str] = &[
-    "postgres://", "postgresql+asyncpg://", "jdbc:postgresql:", "jdbc:postgresql://", "u:p@", "[::1]", "[",
-    "]", ":", "/", "?", "&", "=", ";", "'", "\"", "\\", "%", "%zz", "%00", "sslmode=", "ssl=", "require",
-    "disable", "verify-full", "Host=", "SSL Mode=", "Trust Server Certificate=true", "${X}", "{", "}",
-    "\n", " ", "\t", "é", "PGSSLMODE=", "- name: PGSSLMODE\n  value: ", "[pgbouncer]\n",
-    "client_tls_sslmode = ", "primary_conninfo = '", "new Pool({ssl: ", "adapter: postgresql\n",
-    "django.db.backends.postgresql", "'sslmode': '", "service=", "[svc]\n", "dbname=", "\u{0}", "\r\n",
+    "postgres://",
+    "postgresql+asyncpg://",
+    "jdbc:postgresql:",
+    "jdbc:postgresql://",
+    "u:p@",
+    "[::1]",
+    "[",
+    "]",
+    ":",
+    "/",
+    "?",
+    "&",
+    "=",
+    ";",
+    "'",
+    "\"",
+    "\\",
+    "%",
+    "%zz",
+    "%00",
+    "sslmode=",
+    "ssl=",
+    "require",
+    "disable",
+    "verify-full",
+    "Host=",
+    "SSL Mode=",
+    "Trust Server Certificate=true",
+    "${X}",
+    "{",
+    "}",
+    "\n",
+    " ",
+    "\t",
+    "é",
+    "PGSSLMODE=",
+    "- name: PGSSLMODE\n  value: ",
+    "[pgbouncer]\n",
+    "client_tls_sslmode = ",
+    "primary_conninfo = '",
+    "new Pool({ssl: ",
+    "adapter: postgresql\n",
+    "django.db.backends.postgresql",
+    "'sslmode': '",
+    "service=",
+    "[svc]\n",
+    "dbname=",
+    "\u{0}",
+    "\r\n",
 ];
 
 fn gen(r: &mut Rng) -> String {
-    (0..r.below(24)).map(|_| ATOMS[r.below(ATOMS.len())]).collect()
+    (0..r.below(24))
+        .map(|_| ATOMS[r.below(ATOMS.len())])
+        .collect()
 }
 
 const NAMES: &[&str] = &[
-    "x.py", "x.js", "x.ts", "x.go", "x.java", "x.cs", "x.rb", "x.yml", ".env", "x.sh", "Dockerfile",
-    "pg_service.conf", "pgbouncer.ini", "database.yml", "postgresql.auto.conf", "package.json", "x.txt",
+    "x.py",
+    "x.js",
+    "x.ts",
+    "x.go",
+    "x.java",
+    "x.cs",
+    "x.rb",
+    "x.yml",
+    ".env",
+    "x.sh",
+    "Dockerfile",
+    "pg_service.conf",
+    "pgbouncer.ini",
+    "database.yml",
+    "postgresql.auto.conf",
+    "package.json",
+    "x.txt",
 ];
 
 #[test]
 fn generated_garbage_never_panics_any_parser() {
-    let n = if std::env::var("PGTLS_LONG").is_ok() { 200_000 } else { 5_000 };
+    let n = if std::env::var("PGTLS_LONG").is_ok() {
+        200_000
+    } else {
+        5_000
+    };
     let mut r = Rng(99);
     let ctx = Context::default().with_env("PGSSLMODE", "prefer", "test");
     for _ in 0..n {

@@ -394,3 +394,30 @@ fn a_missing_root_is_an_error_naming_it() {
     .unwrap_err();
     assert!(e.to_string().contains("/nonexistent/tree"), "{e}");
 }
+
+#[test]
+fn scan_json_reads_back_as_a_client_inventory() {
+    let r = scan(&[sample()], &ScanOptions::default()).unwrap();
+    let mut buf = Vec::new();
+    report::write_scan_json(&mut buf, &r, None).unwrap();
+    let inv =
+        pgtls_clients::inventory::parse_inventory(std::str::from_utf8(&buf).unwrap()).unwrap();
+    assert_eq!(inv.findings.len(), r.findings.len());
+    let breaking: Vec<_> = inv
+        .findings
+        .iter()
+        .filter(|e| e.breaks_under_hostssl())
+        .map(|e| e.driver.as_str())
+        .collect();
+    assert!(
+        breaking.contains(&"npgsql") && breaking.contains(&"node-postgres"),
+        "{breaking:?}"
+    );
+    let bad = String::from_utf8(buf)
+        .unwrap()
+        .replace("\"schema_version\": 1", "\"schema_version\": 9");
+    assert!(pgtls_clients::inventory::parse_inventory(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("schema_version 9"));
+}
