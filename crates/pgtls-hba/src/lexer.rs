@@ -289,14 +289,19 @@ fn next_token(line: &[u8], pos: &mut usize, max_token: usize) -> Result<Option<R
             while end < n && !matches!(line[end], b' ' | b'\t' | b'\r' | b'#' | b',' | b'"' | 0) {
                 end += 1;
             }
-            if max_token > 0 && buf.len() + (end - start) > max_token - 1 {
-                // let the byte-at-a-time path find the exact error point
+            let room = if max_token > 0 {
+                (max_token - 1).saturating_sub(buf.len())
             } else {
-                buf.extend_from_slice(&line[start..end]);
-                *pos = end;
+                usize::MAX
+            };
+            let take = (end - start).min(room);
+            if take > 0 {
+                buf.extend_from_slice(&line[start..start + take]);
+                *pos = start + take;
                 c = get(pos);
                 continue;
             }
+            // no room left: the byte-at-a-time path reports "too long"
         }
         if c == b'#' && !in_quote {
             while get(pos) != 0 {}
@@ -368,10 +373,12 @@ impl Tokenizer<'_> {
 
     fn tokenize_dir_as_file(&mut self, file: &str, depth: u32, out: &mut Vec<TokLine>) {
         if self.feat.max_line > 0 {
+            // 12.0/13.1 (fgets reader): the read error is a line-1 entry.
             let msg = format!("could not read file \"{file}\": Is a directory");
             self.tokenize_bytes(file, &[], Some(&msg), depth, out);
         }
-        // 14+: the read error ends tokenizing without an entry.
+        // pg_get_line_append reader (14+, and the late 12/13 minors): the
+        // read error ends tokenizing without an entry.
     }
 
     fn tokenize_bytes(
