@@ -57,6 +57,14 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
         .unwrap()
 }
 
+/// Peak resident memory of this process so far (Linux), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 fn main() {
     for size in [1usize << 20, 16 << 20] {
         let text = sample(size);
@@ -83,4 +91,20 @@ fn main() {
             ours.as_secs_f64() / reference.as_secs_f64()
         );
     }
+    // Memory: a file just under the 64 MiB cap, parsed once.
+    let text = sample(60 << 20);
+    let before = peak_rss_mib().unwrap_or(0.0);
+    let set = parse_text(
+        Path::new("/bench/postgresql.conf"),
+        text.as_bytes(),
+        &LoadOptions::default(),
+    );
+    let after = peak_rss_mib().unwrap_or(0.0);
+    println!(
+        "   60 MiB: {} entries; peak RSS {:.0} MiB before parsing (text held), {:.0} MiB after ({:.1}x the file)",
+        set.entries.len(),
+        before,
+        after,
+        (after - before) / 60.0
+    );
 }
