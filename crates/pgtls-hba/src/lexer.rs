@@ -361,9 +361,9 @@ impl Tokenizer<'_> {
     pub fn top(&mut self, file: &str, text: Option<&[u8]>) -> Result<Vec<TokLine>, String> {
         let mut out = Vec::new();
         match text {
-            Some(b) => self.tokenize_bytes(file, b, None, 0, &mut out),
+            Some(b) => self.tokenize_top(file, b, &mut out),
             None => match read_content(file, self.opts) {
-                Ok(Content::Bytes(b)) => self.tokenize_bytes(file, &b, None, 0, &mut out),
+                Ok(Content::Bytes(b)) => self.tokenize_top(file, &b, &mut out),
                 Ok(Content::Dir) => self.tokenize_dir_as_file(file, 0, &mut out),
                 Err(e) => return Err(format!("could not open file \"{file}\": {e}")),
             },
@@ -381,6 +381,34 @@ impl Tokenizer<'_> {
         // read error ends tokenizing without an entry.
     }
 
+    /// The top file: large files without `@` references or include
+    /// directives are tokenized in two halves on two threads.
+    fn tokenize_top(&mut self, file: &str, bytes: &[u8], out: &mut Vec<TokLine>) {
+        let simple = bytes.len() > (1 << 20)
+            && !bytes.contains(&b'@')
+            && !bytes.windows(7).any(|w| w == b"include");
+        if !simple {
+            return self.tokenize_bytes(file, bytes, None, 0, out);
+        }
+        let mut lines = logical_lines(bytes, &self.feat, None);
+        let second = lines.split_off(lines.len() / 2);
+        let (feat, opts) = (self.feat, self.opts);
+        let mut out2 = Vec::new();
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| {
+                let mut t = Tokenizer {
+                    feat,
+                    opts,
+                    notes: Vec::new(),
+                };
+                t.tokenize_lines(file, second, 0, &mut out2);
+            });
+            self.tokenize_lines(file, lines, 0, out);
+            h.join().expect("tokenizer thread");
+        });
+        out.append(&mut out2);
+    }
+
     fn tokenize_bytes(
         &mut self,
         file: &str,
@@ -389,7 +417,18 @@ impl Tokenizer<'_> {
         depth: u32,
         out: &mut Vec<TokLine>,
     ) {
-        for l in logical_lines(bytes, &self.feat, read_error) {
+        let lines = logical_lines(bytes, &self.feat, read_error);
+        self.tokenize_lines(file, lines, depth, out);
+    }
+
+    fn tokenize_lines(
+        &mut self,
+        file: &str,
+        lines: Vec<Logical>,
+        depth: u32,
+        out: &mut Vec<TokLine>,
+    ) {
+        for l in lines {
             let mut err = l.err;
             let mut fields: Vec<Vec<Token>> = Vec::with_capacity(6);
             let line = &l.text;

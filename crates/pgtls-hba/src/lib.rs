@@ -499,21 +499,53 @@ fn parse_impl(file: &str, text: Option<&[u8]>, opts: &ParseOptions) -> HbaFile {
     };
     out.notes = std::mem::take(&mut tk.notes);
     let mut rule_number = 0u32;
-    for tl in lines {
-        if let Some(e) = &tl.err {
+    // parse_hba_line is independent per line: two threads for big files
+    type Parsed = Result<HbaRule, Box<(parser::Fail, lexer::TokLine)>>;
+    let parse_all = |v: Vec<lexer::TokLine>| -> Vec<(Option<String>, Parsed)> {
+        v.into_iter()
+            .map(|tl| match tl.err.clone() {
+                Some(e) => (
+                    Some(e.clone()),
+                    Err(Box::new((
+                        parser::Fail {
+                            view: Some(e.clone()),
+                            log: e,
+                        },
+                        tl,
+                    ))),
+                ),
+                None => (None, parser::parse_line(tl, &feat, opts)),
+            })
+            .collect()
+    };
+    let parsed: Vec<(Option<String>, Parsed)> = if lines.len() > 20_000 {
+        let mut first = lines;
+        let second = first.split_off(first.len() / 2);
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| parse_all(second));
+            let mut a = parse_all(first);
+            a.extend(h.join().expect("parser thread"));
+            a
+        })
+    } else {
+        parse_all(lines)
+    };
+    for (tok_err, res) in parsed {
+        if tok_err.is_some() {
+            let (f, tl) = *res.expect_err("tokenizer error");
             out.entries.push(Entry::Error(out.errors.len()));
             out.errors.push(HbaError {
-                file: tl.file.clone(),
+                file: tl.file,
                 line: tl.line,
-                raw: Some(tl.raw.clone()),
-                message: e.clone(),
-                view_error: Some(e.clone()),
+                raw: Some(tl.raw),
+                message: f.log,
+                view_error: f.view,
                 rule_number: None,
                 kind: ErrorKind::Line,
             });
             continue;
         }
-        match parser::parse_line(tl, &feat, opts) {
+        match res {
             Ok(mut rule) => {
                 if rule.warning.is_none() {
                     rule_number += 1;

@@ -1012,10 +1012,19 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
     // second thread: the sweeps are independent.
     let (plain_out, others): (SweepOut, Vec<(Kind, SweepOut)>) = {
         let mut ctx2 = ctx.clone();
+        // Without hostgssenc / hostnogssenc lines a GSS-encrypted client
+        // meets exactly the lines a plaintext one does: reuse that sweep.
+        let gss_like_plain = !file
+            .rules
+            .iter()
+            .any(|r| matches!(r.conn_type, ConnType::HostGssEnc | ConnType::HostNoGssEnc));
+        let has_local = file.rules.iter().any(|r| r.conn_type == ConnType::Local);
         let other_kinds: Vec<Kind> = kinds
             .iter()
             .copied()
             .filter(|&k| k != Kind::Plain)
+            .filter(|&k| !(k == Kind::Gss && gss_like_plain))
+            .filter(|&k| k != Kind::Local || has_local)
             .collect();
         let (specs, prep, keys, guards) = (&specs, &prep, &keys, &guards);
         let ctx1 = &mut ctx;
@@ -1036,10 +1045,11 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         })
     };
     for (ki, &k) in kinds.iter().enumerate() {
-        let out = if k == Kind::Plain {
-            &plain_out
-        } else {
-            &others.iter().find(|(x, _)| *x == k).unwrap().1
+        let found = others.iter().find(|(x, _)| *x == k).map(|x| &x.1);
+        let out = match (k, found) {
+            (_, Some(o)) => o,
+            (Kind::Local, None) => continue, // no local lines: nothing matched
+            _ => &plain_out,                 // Plain, or GSS that equals it
         };
         matched[ki] = out.matched.clone();
         for (i, v) in &out.shadow {

@@ -218,7 +218,7 @@ pub fn check_text(f: &HbaFile, r: &Reachability, findings: &[Finding]) -> String
                     String::new()
                 }
             } else {
-                String::new()
+                x.notes.first().cloned().unwrap_or_default()
             };
             vec![
                 format!("{}:{}", x.file, x.line),
