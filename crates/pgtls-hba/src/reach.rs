@@ -19,6 +19,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 use std::net::IpAddr;
 
 use serde::Serialize;
@@ -946,12 +947,15 @@ struct Sweep {
 }
 
 impl Sweep {
-    fn covers_for<'s>(&'s self, uks: &[UK], dks: &[DK], v6: bool) -> Vec<&'s Iv> {
-        let mut v = Vec::new();
+    fn covers_for<'s>(&'s self, uks: &[UK], dks: &[DK], v6: bool) -> SmallVec<[&'s Iv; 8]> {
+        let mut v = SmallVec::new();
         for u in uks {
             for d in dks {
                 if let Some(c) = self.covers.get(&(*u, *d)) {
-                    v.push(c.fam(v6));
+                    let iv = c.fam(v6);
+                    if !iv.v.is_empty() {
+                        v.push(iv);
+                    }
                 }
             }
         }
