@@ -127,3 +127,18 @@ fn generated_garbage_never_panics_any_parser() {
         let _ = scan::scan_bytes(Path::new(name), &bytes);
     }
 }
+
+/// Regression (fuzz/scan_bytes crash-6628bd6f): invalid UTF-8 before a hit
+/// line shifted offsets between the lossy text and the file bytes.
+#[test]
+fn invalid_utf8_before_a_hit_keeps_byte_offsets() {
+    let data = b"h\xff\x02\xff\xff333\xff\n\"pg\"\xf8";
+    for name in NAMES {
+        let _ = scan::scan_bytes(Path::new(name), data);
+    }
+    let data = b"x = '\xff\xfe'\nurl = \"postgres://u@h/db?sslmode=disable\"\n";
+    let facts = scan::scan_bytes(Path::new("x.py"), data).unwrap();
+    let c = &facts.candidates[0];
+    assert_eq!(&data[c.span.clone()], b"postgres://u@h/db?sslmode=disable");
+    assert_eq!(c.line, 2);
+}

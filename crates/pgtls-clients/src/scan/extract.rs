@@ -427,7 +427,7 @@ pub fn extract_from(path: &Path, bytes: &[u8], kind: FileKind, from: usize) -> F
     let text: &str = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(_) => {
-            owned = String::from_utf8_lossy(bytes).into_owned();
+            owned = same_length_text(bytes);
             &owned
         }
     };
@@ -468,11 +468,7 @@ pub fn extract_from(path: &Path, bytes: &[u8], kind: FileKind, from: usize) -> F
         // Line-level extraction around prefilter hits.
         let b = text.as_bytes();
         let mut last_line_start = usize::MAX;
-        let from = if text.len() == bytes.len() {
-            from.min(b.len())
-        } else {
-            0
-        };
+        let from = from.min(b.len());
         for m in PREFILTER.find_iter(&b[from..]) {
             let m = aho_corasick::Match::new(m.pattern(), from + m.start()..from + m.end());
             let ls = memchr::memrchr(b'\n', &b[..m.start()]).map_or(0, |i| i + 1);
@@ -485,9 +481,7 @@ pub fn extract_from(path: &Path, bytes: &[u8], kind: FileKind, from: usize) -> F
                 cx.facts.long_lines += 1;
                 continue;
             }
-            if text[ls..le].contains('\u{FFFD}')
-                && std::str::from_utf8(&bytes[ls..le.min(bytes.len())]).is_err()
-            {
+            if std::str::from_utf8(&bytes[ls..le]).is_err() {
                 cx.facts.invalid_utf8_lines += 1;
                 continue;
             }
@@ -498,6 +492,30 @@ pub fn extract_from(path: &Path, bytes: &[u8], kind: FileKind, from: usize) -> F
         cx.facts.driver_hint = driver_hint(kind, text);
     }
     cx.facts
+}
+
+/// The file as text with every byte offset unchanged: each byte of an
+/// invalid UTF-8 sequence becomes `?` (spans and line numbers stay those of
+/// the file; lines holding such bytes are skipped and counted).
+fn same_length_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(t) => {
+                out.push_str(t);
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).expect("valid prefix"));
+                let n = e.error_len().unwrap_or(bad.len());
+                out.extend(std::iter::repeat_n('?', n));
+                rest = &bad[n..];
+            }
+        }
+    }
+    out
 }
 
 /// Driver hints from the file itself (imports).
