@@ -309,9 +309,36 @@ async fn direct(ctx: &Ctx<'_>) -> Result<Result<Session, Refusal>, StepError> {
 
 /// Suites offered per enumeration chunk: chunks run in parallel, each
 /// needing (accepted suites in it + 1) sequential connections.
-const SUITE_CHUNK: usize = 12;
+const SUITE_CHUNK: usize = 8;
 /// Groups offered per group-enumeration chunk.
-const GROUP_CHUNK: usize = 7;
+const GROUP_CHUNK: usize = 14;
+
+/// Split the suites still to test for `version` into chunks enumerated in
+/// parallel. A server has one certificate, so suites authenticated like
+/// the one it chose first (plus anonymous ones) are the likely ones: they
+/// are dealt round-robin into short chunks; every other suite goes into a
+/// single chunk that normally costs one refused hello.
+fn suite_chunks(version: u16, first: u16) -> Vec<Vec<u16>> {
+    let au = Suite::by_id(first).map(|s| s.au).unwrap_or("any");
+    let (likely, other): (Vec<u16>, Vec<u16>) = Suite::offered_for(version)
+        .into_iter()
+        .filter(|id| *id != first)
+        .partition(|id| {
+            Suite::by_id(*id).is_none_or(|s| s.au == au || s.au == "None" || s.au == "any")
+        });
+    let k = likely
+        .len()
+        .div_ceil(SUITE_CHUNK)
+        .max(likely.len().min(2))
+        .max(1);
+    let mut chunks = vec![Vec::new(); k];
+    for (i, id) in likely.into_iter().enumerate() {
+        chunks[i % k].push(id);
+    }
+    chunks.push(other);
+    chunks.retain(|c| !c.is_empty());
+    chunks
+}
 
 /// Enumerate the accepted suites among `candidates`: offer them all, drop
 /// the one the server picks, repeat until it refuses.
@@ -639,23 +666,7 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
                         legacy_chain = Some((v.wire(), sh.certificates.clone()));
                     }
                     if opts.ciphers {
-                        let rest: Vec<u16> = Suite::offered_for(v.wire())
-                            .into_iter()
-                            .filter(|id| *id != sh.suite)
-                            .collect();
-                        // Deal the candidates round-robin: suites a server
-                        // accepts cluster in the table (same key type), so
-                        // dealing spreads them and keeps each chunk short.
-                        let k = rest
-                            .len()
-                            .div_ceil(SUITE_CHUNK)
-                            .max(rest.len().min(4))
-                            .max(1);
-                        let mut chunks = vec![Vec::new(); k];
-                        for (i, id) in rest.into_iter().enumerate() {
-                            chunks[i % k].push(id);
-                        }
-                        for chunk in chunks.into_iter().filter(|c| !c.is_empty()) {
+                        for chunk in suite_chunks(v.wire(), sh.suite) {
                             queue.push_back(Task::Suites(v, chunk));
                         }
                     }
