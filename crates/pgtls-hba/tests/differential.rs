@@ -510,3 +510,52 @@ per_major! {
     parse_matches_pg_hba_file_rules_17, verdicts_match_server_17, 17;
     parse_matches_pg_hba_file_rules_18, verdicts_match_server_18, 18;
 }
+
+/// With `ssl = off`, hostssl lines load with a warning row (NULL
+/// rule_number, all columns plus an error); check our rows against that.
+fn run_ssl_off(major: u32) {
+    if !wanted(major) {
+        return;
+    }
+    let Ok(bin) = PgBin::find(Some(major)) else {
+        return;
+    };
+    let c = Cluster::builder(bin)
+        .ssl(false)
+        .hba("local all all trust\n")
+        .start()
+        .expect("cluster starts");
+    let mut client = postgres::Client::connect(
+        &format!(
+            "host={} port={} user=postgres dbname=postgres",
+            c.socket_dir.display(),
+            c.port
+        ),
+        postgres::NoTls,
+    )
+    .unwrap();
+    let text = "local all all trust\nhostssl all all 0.0.0.0/0 md5\nhostssl all all ::/0 cert clientcert=verify-full\nhostssl all all all md5 clientcert=bogus\nhost all all 10.0.0.0/8 md5\n";
+    let path = c.write_hba(text).unwrap();
+    let row = client
+        .query_one(
+            "SELECT coalesce(json_agg(row_to_json(t)), '[]')::text FROM pg_hba_file_rules t",
+            &[],
+        )
+        .unwrap();
+    let theirs: Vec<ViewRow> = serde_json::from_str(&row.get::<_, String>(0)).unwrap();
+    let mut o = ParseOptions::version(c.version_num());
+    o.ssl_on = false;
+    let f = parse_file(&path, &o);
+    assert_eq!(view_rows(&f), theirs, "PostgreSQL {major} with ssl = off");
+    assert!(theirs[1].error.is_some() && theirs[1].r#type.is_some());
+}
+
+#[test]
+fn hostssl_rows_with_ssl_off_match_server_12() {
+    run_ssl_off(12)
+}
+
+#[test]
+fn hostssl_rows_with_ssl_off_match_server_18() {
+    run_ssl_off(18)
+}
