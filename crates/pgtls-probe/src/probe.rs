@@ -1,13 +1,15 @@
 //! Probing one target: the order of exchanges, their deadlines and how
 //! their answers become facts.
 //!
-//! 1. negotiation: GSSENCRequest ('G'/'N'), then SSLRequest on the same
-//!    connection after an 'N', then a rustls handshake after an 'S'
-//!    (certificate chain, the session a modern client gets);
-//! 2. in parallel: plaintext StartupMessages (one per user × database),
-//!    one hand-built ClientHello per TLS version, direct TLS (PG 17+);
-//! 3. in parallel: suite enumeration per accepted version (offer all,
-//!    remove the one chosen, repeat), TLS 1.3 groups one at a time.
+//! 1. negotiation: one SSLRequest ('S'/'N'), also the reachability check
+//!    (each resolved address is tried until one connects);
+//! 2. one pool of exchanges, at most `parallel` connections at once: the
+//!    rustls handshake on the connection that got 'S' (certificate, the
+//!    session a modern client gets), GSSENCRequest, plaintext
+//!    StartupMessages (one per user × database), one hand-built
+//!    ClientHello per TLS version, direct TLS (PG 17+); each accepted
+//!    version adds its suite-enumeration chunks (offer a set, drop the
+//!    suite chosen, repeat) and TLS 1.3 adds group enumeration.
 //!
 //! Every step has its own deadline (`step_timeout`, cut to what is left of
 //! `target_timeout`), so a silent or trickling server ends each step in
@@ -182,7 +184,6 @@ fn accepted_as(a: &HelloAnswer, version: u16) -> Option<&hello::ServerHello> {
 }
 
 struct Negotiation {
-    gss: Option<String>,
     ssl: String,
     /// The connection after 'S', ready for the TLS handshake.
     conn: Option<Conn>,
@@ -191,41 +192,12 @@ struct Negotiation {
 async fn negotiation(ctx: &Ctx<'_>, t: &Arc<Tracker>) -> Result<Negotiation, StepError> {
     with_deadline(ctx.budget()?, t, async {
         let mut c = ctx.connect(t).await?;
-        let mut gss = None;
-        if ctx.opts.gss {
-            let answer =
-                wire::negotiate(&mut c, &GSSENC_REQUEST, b'G', "the answer to GSSENCRequest").await;
-            // Poolers that do not know GSSENCRequest (older PgBouncer) hang
-            // up on it; like libpq, start over without it.
-            let hung_up = matches!(answer, Err(StepError::Closed { .. }));
-            let answer = if hung_up {
-                RequestAnswer::Error(Default::default())
-            } else {
-                answer?
-            };
-            match answer {
-                RequestAnswer::Yes => {
-                    gss = Some("G".to_string());
-                    // Cannot continue without doing GSSAPI: start over.
-                    drop(c);
-                    c = ctx.connect(t).await?;
-                }
-                RequestAnswer::No => gss = Some("N".to_string()),
-                RequestAnswer::Error(_) => {
-                    gss = Some(if hung_up { "closed" } else { "E" }.to_string());
-                    drop(c);
-                    c = ctx.connect(t).await?;
-                }
-            }
-        }
         match wire::negotiate(&mut c, &SSL_REQUEST, b'S', "the answer to SSLRequest").await? {
             RequestAnswer::Yes => Ok(Negotiation {
-                gss,
                 ssl: "S".into(),
                 conn: Some(c),
             }),
             RequestAnswer::No => Ok(Negotiation {
-                gss,
                 ssl: "N".into(),
                 conn: None,
             }),
@@ -233,6 +205,23 @@ async fn negotiation(ctx: &Ctx<'_>, t: &Arc<Tracker>) -> Result<Negotiation, Ste
                 "SSLRequest answered with an ErrorResponse: {}",
                 e.one_line()
             ))),
+        }
+    })
+    .await
+}
+
+/// GSSENCRequest on its own connection: "G", "N", "E" (ErrorResponse,
+/// servers before 12) or "closed" (poolers that hang up on it).
+async fn gss_probe(ctx: &Ctx<'_>) -> Result<String, StepError> {
+    let t = Tracker::new();
+    with_deadline(ctx.budget()?, &t, async {
+        let mut c = ctx.connect(&t).await?;
+        match wire::negotiate(&mut c, &GSSENC_REQUEST, b'G', "the answer to GSSENCRequest").await {
+            Ok(RequestAnswer::Yes) => Ok("G".to_string()),
+            Ok(RequestAnswer::No) => Ok("N".to_string()),
+            Ok(RequestAnswer::Error(_)) => Ok("E".to_string()),
+            Err(StepError::Closed { .. }) => Ok("closed".to_string()),
+            Err(e) => Err(e),
         }
     })
     .await
@@ -407,6 +396,7 @@ async fn enumerate_groups(ctx: &Ctx<'_>, candidates: Vec<u16>) -> (Vec<u16>, Opt
 }
 
 enum Task {
+    Gss,
     Handshake(Conn),
     Plain(String, String),
     Version(TlsVersion),
@@ -416,6 +406,7 @@ enum Task {
 }
 
 enum Out {
+    Gss(Result<String, StepError>),
     Handshake(Result<Result<Session, Refusal>, StepError>),
     Plain(PlaintextAttempt, Option<StepFailure>),
     Version(TlsVersion, Result<HelloAnswer, StepError>),
@@ -426,6 +417,7 @@ enum Out {
 
 fn run_task<'a>(ctx: &'a Ctx<'a>, t: Task) -> Pin<Box<dyn Future<Output = Out> + Send + 'a>> {
     match t {
+        Task::Gss => Box::pin(async move { Out::Gss(gss_probe(ctx).await) }),
         Task::Handshake(c) => {
             Box::pin(async move { Out::Handshake(classic_handshake(ctx, c).await) })
         }
@@ -549,13 +541,12 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
             let msg = e.to_string();
             r.error = Some(format!("negotiation: {msg}"));
             r.step_errors.push(StepFailure {
-                step: "negotiation (GSSENCRequest, SSLRequest)".into(),
+                step: "negotiation (SSLRequest)".into(),
                 message: msg,
             });
             return;
         }
     };
-    r.gssenc_request = neg.gss.clone();
     r.ssl_request = Some(neg.ssl.clone());
     let ctx = Ctx {
         addr,
@@ -582,6 +573,9 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
     let mut queue: VecDeque<Task> = VecDeque::new();
     if let Some(c) = neg.conn {
         queue.push_back(Task::Handshake(c));
+    }
+    if opts.gss {
+        queue.push_back(Task::Gss);
     }
     if ssl {
         for v in TlsVersion::ALL {
@@ -618,6 +612,11 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
             break;
         };
         match out {
+            Out::Gss(Ok(a)) => r.gssenc_request = Some(a),
+            Out::Gss(Err(e)) => r.step_errors.push(StepFailure {
+                step: "GSSENCRequest".into(),
+                message: e.to_string(),
+            }),
             Out::Handshake(Ok(Ok(s))) => {
                 r.tls.negotiated = Some(Negotiated {
                     version: TlsVersion::from_wire(s.version)
