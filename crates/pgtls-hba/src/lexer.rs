@@ -144,7 +144,7 @@ struct Logical {
 
 /// Split file bytes into logical lines the way each major reads them.
 fn logical_lines(bytes: &[u8], feat: &Features, read_error: Option<&str>) -> Vec<Logical> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(bytes.iter().filter(|&&b| b == b'\n').count() + 1);
     if let Some(e) = read_error {
         // 12/13 report a read failure (e.g. EISDIR) as a line-1 error.
         out.push(Logical {
@@ -392,6 +392,7 @@ impl Tokenizer<'_> {
         }
         let mut lines = logical_lines(bytes, &self.feat, None);
         let second = lines.split_off(lines.len() / 2);
+        out.reserve(lines.len() + second.len());
         let (feat, opts) = (self.feat, self.opts);
         let mut out2 = Vec::new();
         std::thread::scope(|sc| {
@@ -418,6 +419,7 @@ impl Tokenizer<'_> {
         out: &mut Vec<TokLine>,
     ) {
         let lines = logical_lines(bytes, &self.feat, read_error);
+        out.reserve(lines.len());
         self.tokenize_lines(file, lines, depth, out);
     }
 

@@ -521,15 +521,19 @@ fn parse_impl(file: &str, text: Option<&[u8]>, opts: &ParseOptions) -> HbaFile {
     let parsed: Vec<(Option<String>, Parsed)> = if lines.len() > 20_000 {
         let mut first = lines;
         let second = first.split_off(first.len() / 2);
+        let second_len = second.len();
         std::thread::scope(|sc| {
             let h = sc.spawn(|| parse_all(second));
-            let mut a = parse_all(first);
+            let mut a = Vec::with_capacity(first.len() + second_len);
+            a.extend(parse_all(first));
             a.extend(h.join().expect("parser thread"));
             a
         })
     } else {
         parse_all(lines)
     };
+    out.rules.reserve(parsed.len());
+    out.entries.reserve(parsed.len());
     for (tok_err, res) in parsed {
         if tok_err.is_some() {
             let (f, tl) = *res.expect_err("tokenizer error");
