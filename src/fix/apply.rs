@@ -119,6 +119,17 @@ pub fn apply(opts: &FixOptions, mut ctx: PlanContext, out: &mut FixOutcome) -> R
                     out.terminated.push(s.pid);
                 }
             }
+            // pg_terminate_backend only signals: wait until they are gone.
+            let pids = out.terminated.clone();
+            poll("terminated sessions are still listed after 5 s", || {
+                let n: i64 = client
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)",
+                        &[&pids],
+                    )?
+                    .get(0);
+                Ok((n == 0).then_some(()))
+            })?;
         }
     }
     Ok(())

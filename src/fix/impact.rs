@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use pgtls_hba::{
     explain, Connection, Encryption as HbaEnc, HbaFile, Interface, MatchContext, Roles,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::facts::{Encryption, HbaSource, ServerFacts, Session, SessionKind};
 use crate::stats::Bucket;
@@ -23,24 +23,9 @@ pub struct RejectedSession {
     pub message: String,
 }
 
-/// A client from `--client-inventory` that would stop working.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InventoryClient {
-    pub file: String,
-    pub line: u32,
-    #[serde(default)]
-    pub driver: String,
-    #[serde(default)]
-    pub effective_sslmode: String,
-    #[serde(default)]
-    pub may_be_plaintext: bool,
-    #[serde(default)]
-    pub host: Option<String>,
-    #[serde(default)]
-    pub user: Option<String>,
-    #[serde(default)]
-    pub database: Option<String>,
-}
+/// A client from `--client-inventory` that would stop working: the scan's
+/// own entry (`pgtls clients scan --format json`).
+pub type InventoryClient = pgtls_clients::inventory::InventoryEntry;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Impact {
@@ -154,34 +139,23 @@ pub fn sessions(
 }
 
 /// Clients in a `pgtls clients scan --format json` inventory that never
-/// ask for TLS (`sslmode=disable` or a driver default without TLS): they
-/// break once plaintext is refused. `prefer` and `allow` clients switch to
-/// TLS by themselves.
+/// ask for TLS: they break once plaintext is refused. (`prefer` and
+/// `allow` clients switch to TLS by themselves; the scan's verdict says
+/// which is which.)
 pub fn inventory(path: &Path) -> Result<Vec<InventoryClient>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the client inventory {}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+    let inv = pgtls_clients::inventory::parse_inventory(&text).with_context(|| {
         format!(
-            "{}: not JSON from `pgtls clients scan --format json`",
+            "{}: expected the JSON of `pgtls clients scan --format json`",
             path.display()
         )
     })?;
-    let Some(items) = v.get("findings").and_then(|f| f.as_array()) else {
-        bail!(
-            "{}: no findings[] array (expected `pgtls clients scan --format json`)",
-            path.display()
-        );
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let c: InventoryClient = serde_json::from_value(item.clone())
-            .with_context(|| format!("{}: findings[{i}]", path.display()))?;
-        let mode = c.effective_sslmode.as_str();
-        if c.may_be_plaintext && !matches!(mode, "prefer" | "allow") {
-            out.push(c);
-        }
-    }
-    Ok(out)
+    Ok(inv
+        .findings
+        .into_iter()
+        .filter(|c| c.breaks_under_hostssl())
+        .collect())
 }
 
 /// Connections that must survive: the tool's own, and each `--keep-access`

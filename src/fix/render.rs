@@ -110,7 +110,10 @@ pub fn render_text(o: &FixOutcome) -> String {
             let _ = writeln!(
                 s,
                 "  client {}:{} ({}, sslmode {}) never asks for TLS",
-                c.file, c.line, c.driver, c.effective_sslmode
+                c.file,
+                c.line,
+                c.driver,
+                c.effective_sslmode.as_deref().unwrap_or("?")
             );
         }
     }

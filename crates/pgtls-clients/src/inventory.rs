@@ -1,13 +1,13 @@
 //! Reading a saved `pgtls clients scan --format json` back (what
 //! `pgtls fix --client-inventory FILE` consumes): typed, version-checked.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Verdict;
 use crate::scan::SCHEMA_VERSION;
 
 /// One client setting of the inventory.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryEntry {
     pub file: String,
     pub line: u32,
