@@ -104,7 +104,7 @@ fn client_inventory_names_the_clients_that_never_ask_for_tls() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        common::stderr(&out).contains("no findings[] array"),
+        common::stderr(&out).contains("not a pgtls clients scan JSON"),
         "{}",
         common::stderr(&out)
     );
