@@ -2,29 +2,57 @@
 //! and 100k rules, and in the same run time PostgreSQL's own parse of the
 //! same file (`SELECT count(*) FROM pg_hba_file_rules` on a real server).
 //!
+//! Two clocks: wall time (best of several runs) and CPU time (user + system
+//! of this process, or of the server backend, from /proc, averaged over the
+//! runs). CPU time is what to compare on a shared, loaded machine.
+//!
 //! Run: `cargo bench -p pgtls-hba --bench hba` (PGTLS_BENCH_MAJOR=15 picks
 //! the server major, default 15; PGTLS_BENCH_SIZES=1000,10000 the sizes).
 
 use std::time::{Duration, Instant};
 
-// The same allocator the pgtls binary uses (glibc malloc spends more time
-// than the analysis itself on the many small objects of a 100k-rule file).
+// The same allocator as the pgtls binary is expected to use (glibc malloc
+// spends more time than the analysis itself on the many small objects of a
+// 100k-rule file).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use pgtls_cluster::{Cluster, PgBin};
 use pgtls_hba::{analyze, checks, gen, parse_file, AnalyzeOptions, ParseOptions};
 
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+/// utime + stime of a process (or of this one), in seconds.
+fn cpu_seconds(pid: Option<i32>) -> f64 {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/stat"),
+        None => "/proc/self/stat".to_string(),
+    };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return 0.0;
+    };
+    // fields after the parenthesised command name
+    let rest = &text[text.rfind(')').map_or(0, |p| p + 2)..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap_or(0.0) + f[12].parse::<f64>().unwrap_or(0.0);
+    ticks / 100.0 // USER_HZ is 100 on Linux
+}
+
+/// (best wall time, mean CPU time) over `runs` runs.
+fn measure<T>(runs: usize, pid: Option<i32>, mut f: impl FnMut() -> T) -> (Duration, f64, T) {
     let mut best = Duration::MAX;
     let mut last = None;
+    let c0 = cpu_seconds(pid);
     for _ in 0..runs {
         let t = Instant::now();
         let v = f();
         best = best.min(t.elapsed());
         last = Some(v);
     }
-    (best, last.unwrap())
+    let cpu = (cpu_seconds(pid) - c0) / runs as f64;
+    (best, cpu, last.unwrap())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}ms", d.as_secs_f64() * 1e3)
 }
 
 fn main() {
@@ -36,12 +64,12 @@ fn main() {
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
-    let server = PgBin::find(Some(major)).ok().and_then(|b| {
+    let mut server = PgBin::find(Some(major)).ok().and_then(|b| {
         let c = Cluster::builder(b)
             .hba("local all all trust\n")
             .start()
             .ok()?;
-        let client = postgres::Client::connect(
+        let mut client = postgres::Client::connect(
             &format!(
                 "host={} port={} user=postgres dbname=postgres",
                 c.socket_dir.display(),
@@ -50,15 +78,28 @@ fn main() {
             postgres::NoTls,
         )
         .ok()?;
-        Some((c, client))
+        let pid: i32 = client
+            .query_one("SELECT pg_backend_pid()", &[])
+            .ok()?
+            .get(0);
+        Some((c, client, pid))
     });
-    let mut server = server;
     if server.is_none() {
         eprintln!("no PostgreSQL {major} server binaries: timing pgtls only");
     }
     println!(
-        "{:>8}  {:>10}  {:>10}  {:>10}  {:>12}  {:>13}  {:>13}  {:>9}",
-        "rules", "parse", "check", "total", "PostgreSQL", "parse vs PG", "total vs PG", "ns/rule"
+        "{:>7} | {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9} | {:>8} {:>8}",
+        "rules",
+        "parse",
+        "check",
+        "total",
+        "PG",
+        "cpu parse",
+        "cpu check",
+        "cpu total",
+        "cpu PG",
+        "parse/PG",
+        "total/PG"
     );
     let dir = tempfile::tempdir().unwrap();
     for &n in &sizes {
@@ -66,61 +107,49 @@ fn main() {
         let path = dir.path().join(format!("pg_hba_{n}.conf"));
         std::fs::write(&path, &text).unwrap();
         let opts = ParseOptions::version(major * 10000);
-        let runs = if n >= 100_000 { 3 } else { 5 };
-        let (tp, file) = best_of(runs, || parse_file(&path, &opts));
+        let runs = (2_000_000 / n).clamp(5, 200);
+        let (tp, cp, file) = measure(runs, None, || parse_file(&path, &opts));
         assert!(
             file.loads(),
             "generated file loads: {:?}",
             file.errors.first()
         );
         assert_eq!(file.rules.len(), n);
-        let (tc, reach) = best_of(runs, || {
+        let (tc, cc, _) = measure(runs, None, || {
             let r = analyze(&file, &AnalyzeOptions::default());
             let f = checks::findings(&file, &r, true);
             (r, f)
         });
-        let total = tp + tc;
-        if std::env::var("PGTLS_BENCH_SPLIT").is_ok() {
-            let (ta, r) = best_of(runs, || analyze(&file, &AnalyzeOptions::default()));
-            let (tf, f) = best_of(runs, || checks::findings(&file, &r, true));
-            eprintln!(
-                "  analyze {:.1}ms, findings {:.1}ms ({} findings)",
-                ta.as_secs_f64() * 1e3,
-                tf.as_secs_f64() * 1e3,
-                f.len()
-            );
-        }
-        let pg = server.as_mut().map(|(c, client)| {
+        let pg = server.as_mut().map(|(c, client, pid)| {
             c.write_hba(&text).unwrap();
-            best_of(runs, || {
-                let row = client
+            let (t, cpu, _) = measure(runs, Some(*pid), || {
+                let k: i64 = client
                     .query_one("SELECT count(*) FROM pg_hba_file_rules", &[])
-                    .unwrap();
-                let k: i64 = row.get(0);
+                    .unwrap()
+                    .get(0);
                 assert_eq!(k as usize, n);
-            })
-            .0
+            });
+            c.write_hba("local all all trust\n").unwrap();
+            (t, cpu)
         });
-        let ratio = |ours: Duration| {
-            pg.map(|d| format!("{:.1}x", d.as_secs_f64() / ours.as_secs_f64()))
-                .unwrap_or_else(|| "-".into())
+        let ratio = |ours: f64| match pg {
+            Some((_, c)) if ours > 0.0 => format!("{:.1}x", c / ours),
+            _ => "-".into(),
         };
         println!(
-            "{:>8}  {:>8.1}ms  {:>8.1}ms  {:>8.1}ms  {:>12}  {:>13}  {:>13}  {:>9.0}",
+            "{:>7} | {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9} | {:>8} {:>8}",
             n,
-            tp.as_secs_f64() * 1e3,
-            tc.as_secs_f64() * 1e3,
-            total.as_secs_f64() * 1e3,
-            pg.map(|d| format!("{:.1}ms", d.as_secs_f64() * 1e3))
+            ms(tp),
+            ms(tc),
+            ms(tp + tc),
+            pg.map(|(t, _)| ms(t)).unwrap_or_else(|| "-".into()),
+            format!("{:.1}ms", cp * 1e3),
+            format!("{:.1}ms", cc * 1e3),
+            format!("{:.1}ms", (cp + cc) * 1e3),
+            pg.map(|(_, c)| format!("{:.1}ms", c * 1e3))
                 .unwrap_or_else(|| "-".into()),
-            ratio(tp),
-            ratio(total),
-            total.as_nanos() as f64 / n as f64,
+            ratio(cp),
+            ratio(cp + cc),
         );
-        let _ = reach;
-        // restore a usable hba for the next size
-        if let Some((c, _)) = server.as_mut() {
-            c.write_hba("local all all trust\n").unwrap();
-        }
     }
 }

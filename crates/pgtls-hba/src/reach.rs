@@ -16,7 +16,7 @@
 //! unresolved samehost/samenet are symbolic: they may match (DNS or the
 //! interfaces decide) and never cover anything for later rules.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -197,11 +197,16 @@ const V4_MAX: u128 = u32::MAX as u128;
 const V6_MAX: u128 = u128::MAX;
 
 /// Merged, sorted, disjoint intervals of covered addresses, each with the
-/// first few rules that contributed to it (for "shadowed by").
+/// first few rules that contributed to it (for "shadowed by"). Small sets
+/// are a sorted vector; past `BIG` segments they move to a B-tree so that
+/// inserting stays logarithmic.
 #[derive(Default)]
 struct Iv {
     v: Vec<Seg>,
+    big: Option<BTreeMap<u128, Seg>>,
 }
+
+const BIG: usize = 64;
 
 #[derive(Clone, Copy)]
 struct Seg {
@@ -221,81 +226,148 @@ impl Seg {
 }
 
 impl Iv {
-    /// Index of the last segment starting at or before `p`.
-    fn at(&self, p: u128) -> Option<usize> {
-        let i = self.v.partition_point(|s| s.lo <= p);
-        i.checked_sub(1)
+    fn is_empty(&self) -> bool {
+        self.v.is_empty() && self.big.as_ref().is_none_or(|b| b.is_empty())
+    }
+
+    /// The last segment starting at or before `p`.
+    fn seg_at(&self, p: u128) -> Option<&Seg> {
+        match &self.big {
+            Some(b) => b.range(..=p).next_back().map(|(_, s)| s),
+            None => {
+                let i = self.v.partition_point(|s| s.lo <= p);
+                i.checked_sub(1).map(|i| &self.v[i])
+            }
+        }
     }
 
     /// End of the merged interval holding `p`.
     fn covering_end(&self, p: u128) -> Option<u128> {
-        let i = self.at(p)?;
-        let s = &self.v[i];
+        let s = self.seg_at(p)?;
         (s.hi >= p).then_some(s.hi)
     }
 
     /// Start of the first interval starting after `p`.
     fn next_start(&self, p: u128) -> Option<u128> {
-        let i = self.v.partition_point(|s| s.lo <= p);
-        self.v.get(i).map(|s| s.lo)
+        match &self.big {
+            Some(b) => {
+                if p == u128::MAX {
+                    None
+                } else {
+                    b.range(p + 1..).next().map(|(&k, _)| k)
+                }
+            }
+            None => {
+                let i = self.v.partition_point(|s| s.lo <= p);
+                self.v.get(i).map(|s| s.lo)
+            }
+        }
     }
 
     fn insert(&mut self, a: u128, b: u128, owner: u32) {
-        // first segment that touches [a,b] (adjacent counts)
-        let mut i = self
-            .v
-            .partition_point(|s| s.hi.saturating_add(1) < a && s.hi < a);
+        if self.big.is_none() && self.v.len() >= BIG {
+            self.big = Some(self.v.drain(..).map(|s| (s.lo, s)).collect());
+        }
+        // segments touching [a,b] (adjacent counts), in order
+        let touching: Vec<Seg> = match &self.big {
+            Some(m) => {
+                let from = m
+                    .range(..=a)
+                    .next_back()
+                    .filter(|(_, s)| s.hi.saturating_add(1) >= a)
+                    .map(|(&k, _)| k)
+                    .unwrap_or(a);
+                m.range(from..)
+                    .take_while(|(&lo, _)| b == u128::MAX || lo <= b + 1)
+                    .map(|(_, s)| *s)
+                    .collect()
+            }
+            None => {
+                let first = self.v.partition_point(|s| s.hi.saturating_add(1) < a);
+                self.v[first..]
+                    .iter()
+                    .take_while(|s| b == u128::MAX || s.lo <= b + 1)
+                    .copied()
+                    .collect()
+            }
+        };
         let mut seg = Seg {
             lo: a,
             hi: b,
             owners: [owner, 0, 0, 0],
             n: 1,
         };
-        let first = i;
-        let mut merged_any = false;
-        while i < self.v.len() && (self.v[i].lo <= b.saturating_add(1) || b == u128::MAX) {
-            let s = self.v[i];
-            if s.lo > b && b != u128::MAX && s.lo != b + 1 {
-                break;
+        if let Some(first) = touching.first() {
+            // keep the earlier contributors first
+            let mut o = *first;
+            if !(first.lo <= a && first.hi >= b) {
+                o.add_owner(owner);
             }
-            if !merged_any {
-                // keep the earlier contributors first
-                let mut o = s;
-                o.lo = o.lo.min(seg.lo);
-                o.hi = o.hi.max(seg.hi);
-                if !(s.lo <= a && s.hi >= b) {
-                    o.add_owner(owner);
-                }
-                seg = o;
-            } else {
-                seg.lo = seg.lo.min(s.lo);
-                seg.hi = seg.hi.max(s.hi);
-                for k in 0..s.n as usize {
-                    seg.add_owner(s.owners[k]);
+            o.lo = o.lo.min(a);
+            o.hi = o.hi.max(b);
+            for t in &touching[1..] {
+                o.hi = o.hi.max(t.hi);
+                for k in 0..t.n as usize {
+                    o.add_owner(t.owners[k]);
                 }
             }
-            merged_any = true;
-            i += 1;
+            seg = o;
         }
-        self.v.splice(first..i, std::iter::once(seg));
+        match &mut self.big {
+            Some(m) => {
+                for t in &touching {
+                    m.remove(&t.lo);
+                }
+                m.insert(seg.lo, seg);
+            }
+            None => {
+                let first = self.v.partition_point(|s| s.hi.saturating_add(1) < a);
+                self.v
+                    .splice(first..first + touching.len(), std::iter::once(seg));
+            }
+        }
     }
 
     /// Rules that contributed to the intervals over [a,b] (at most `max`).
     fn owners(&self, a: u128, b: u128, max: usize, out: &mut Vec<u32>) {
-        let mut i = self.at(a).unwrap_or(0);
-        while i < self.v.len() && self.v[i].lo <= b {
-            let s = &self.v[i];
+        let start = self.seg_at(a).map_or(a, |s| s.lo);
+        let mut visit = |s: &Seg| -> bool {
             if s.hi >= a {
                 for &o in &s.owners[..s.n as usize] {
                     if !out.contains(&o) {
                         out.push(o);
                         if out.len() >= max {
-                            return;
+                            return false;
                         }
                     }
                 }
             }
-            i += 1;
+            true
+        };
+        match &self.big {
+            Some(m) => {
+                for (_, s) in m.range(start..=b.max(start)) {
+                    if !visit(s) {
+                        return;
+                    }
+                }
+            }
+            None => {
+                let i = self.v.partition_point(|s| s.lo < start);
+                for s in self.v[i..].iter().take_while(|s| s.lo <= b) {
+                    if !visit(s) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn segments(&self) -> Vec<(u128, u128)> {
+        match &self.big {
+            Some(m) => m.values().map(|s| (s.lo, s.hi)).collect(),
+            None => self.v.iter().map(|s| (s.lo, s.hi)).collect(),
         }
     }
 }
@@ -953,7 +1025,7 @@ impl Sweep {
             for d in dks {
                 if let Some(c) = self.covers.get(&(*u, *d)) {
                     let iv = c.fam(v6);
-                    if !iv.v.is_empty() {
+                    if !iv.is_empty() {
                         v.push(iv);
                     }
                 }
@@ -1555,21 +1627,51 @@ mod tests {
         for _ in 0..300 {
             let mut iv = Iv::default();
             let mut bits = [false; 64];
-            for k in 0..r.below(8) {
+            for k in 0..r.below(90) {
                 let a = r.below(64) as u128;
-                let b = (a + r.below(10) as u128).min(63);
+                let b = (a + r.below(3) as u128).min(63);
                 iv.insert(a, b, k as u32);
                 for x in a..=b {
                     bits[x as usize] = true;
                 }
             }
-            for w in iv.v.windows(2) {
-                assert!(w[0].hi + 1 < w[1].lo, "disjoint, non-adjacent, sorted");
+            for w in iv.segments().windows(2) {
+                assert!(w[0].1 + 1 < w[1].0, "disjoint, non-adjacent, sorted");
             }
             let lo = r.below(64) as u128;
             let hi = (lo + r.below(20) as u128).min(63);
             let want = (lo..=hi).find(|&x| !bits[x as usize]);
             assert_eq!(first_gap(&[&iv], lo, hi), want);
+        }
+    }
+
+    #[test]
+    fn large_interval_sets_agree_with_a_bitmap() {
+        let mut r = crate::gen::Rng::new(11);
+        for _ in 0..20 {
+            let mut iv = Iv::default();
+            let mut bits = vec![false; 3000];
+            for k in 0..400 {
+                let a = r.below(2990) as u128;
+                let width = if r.chance(10) { 60 } else { 2 };
+                let b = a + r.below(width) as u128;
+                let b = b.min(2999);
+                iv.insert(a, b, k);
+                for x in a..=b {
+                    bits[x as usize] = true;
+                }
+            }
+            assert!(iv.big.is_some(), "the B-tree form is exercised");
+            let segs = iv.segments();
+            for w in segs.windows(2) {
+                assert!(w[0].1 + 1 < w[1].0);
+            }
+            for _ in 0..200 {
+                let lo = r.below(3000) as u128;
+                let hi = (lo + r.below(100) as u128).min(2999);
+                let want = (lo..=hi).find(|&x| !bits[x as usize]);
+                assert_eq!(first_gap(&[&iv], lo, hi), want);
+            }
         }
     }
 }
