@@ -1137,7 +1137,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
             }
         }
     }
-    let plain_hits = plain_out.plain_hits;
+    let mut plain_hits = plain_out.plain_hits;
     let bypasses = plain_out.bypasses;
     let guard_truncated = plain_out.guard_truncated;
 
@@ -1148,7 +1148,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
     for i in 0..n {
         let r = &file.rules[i];
         let got = |k: Kind| kidx(k).is_some_and(|ki| matched[ki][i]);
-        let plain = plain_hits.get(&i);
+        let mut plain = plain_hits.remove(&i);
         let any = [Kind::Local, Kind::Plain, Kind::Ssl, Kind::Gss]
             .iter()
             .any(|&k| got(k));
@@ -1189,7 +1189,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         };
         let plaintext_reachable = got(Kind::Plain) && r.method != AuthMethod::Reject;
         if plaintext_reachable {
-            if let Some(reg) = plain.and_then(|h| h.region.clone()) {
+            if let Some(reg) = plain.as_mut().and_then(|h| h.region.take()) {
                 regions.push(reg);
             }
         }
@@ -1219,8 +1219,8 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
             never_matches: !any,
             reason,
             shadowed_by,
-            plaintext_loopback_only: plain.is_some_and(|h| h.loopback_only),
-            plaintext_witness: plain.and_then(|h| h.witness.clone()),
+            plaintext_loopback_only: plain.as_ref().is_some_and(|h| h.loopback_only),
+            plaintext_witness: plain.and_then(|h| h.witness),
             guard: r.conn_type == ConnType::HostNoSsl && r.method == AuthMethod::Reject,
             notes,
         });
