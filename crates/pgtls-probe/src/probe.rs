@@ -298,7 +298,7 @@ async fn direct(ctx: &Ctx<'_>) -> Result<Result<Session, Refusal>, StepError> {
 
 /// Suites offered per enumeration chunk: chunks run in parallel, each
 /// needing (accepted suites in it + 1) sequential connections.
-const SUITE_CHUNK: usize = 8;
+const SUITE_CHUNK: usize = 14;
 /// Groups offered per group-enumeration chunk.
 const GROUP_CHUNK: usize = 14;
 
@@ -329,40 +329,19 @@ fn suite_chunks(version: u16, first: u16) -> Vec<Vec<u16>> {
     chunks
 }
 
-/// Enumerate the accepted suites among `candidates`: offer them all, drop
-/// the one the server picks, repeat until it refuses.
-async fn enumerate_suites(
+/// One step of suite enumeration: offer `candidates`; the suite the
+/// server picks (if any of them) is accepted. The pool re-queues the rest,
+/// split in two while connections are free, so chains stay short.
+async fn suite_step(
     ctx: &Ctx<'_>,
     version: u16,
-    candidates: Vec<u16>,
-) -> (Vec<u16>, Option<StepFailure>) {
-    let mut found = Vec::new();
-    let mut remaining = candidates;
+    candidates: &[u16],
+) -> Result<Option<u16>, StepError> {
     let groups = hello::default_groups();
-    while !remaining.is_empty() {
-        match ctx.hello(version, &remaining, &groups).await {
-            Ok(a) => match accepted_as(&a, version) {
-                Some(sh) if remaining.contains(&sh.suite) => {
-                    found.push(sh.suite);
-                    remaining.retain(|s| *s != sh.suite);
-                }
-                _ => break,
-            },
-            Err(e) => {
-                let v = TlsVersion::from_wire(version)
-                    .map(|v| v.as_pg_str())
-                    .unwrap_or("?");
-                return (
-                    found,
-                    Some(StepFailure {
-                        step: format!("cipher suites of {v}"),
-                        message: e.to_string(),
-                    }),
-                );
-            }
-        }
-    }
-    (found, None)
+    let a = ctx.hello(version, candidates, &groups).await?;
+    Ok(accepted_as(&a, version)
+        .map(|sh| sh.suite)
+        .filter(|id| candidates.contains(id)))
 }
 
 /// TLS 1.3 groups accepted among `candidates`: offer them all with an
@@ -411,7 +390,7 @@ enum Out {
     Plain(PlaintextAttempt, Option<StepFailure>),
     Version(TlsVersion, Result<HelloAnswer, StepError>),
     Direct(Result<Result<Session, Refusal>, StepError>),
-    Suites(TlsVersion, Vec<u16>, Option<StepFailure>),
+    Suites(TlsVersion, Vec<u16>, Result<Option<u16>, StepError>),
     Groups(Vec<u16>, Option<StepFailure>),
 }
 
@@ -432,8 +411,8 @@ fn run_task<'a>(ctx: &'a Ctx<'a>, t: Task) -> Pin<Box<dyn Future<Output = Out> +
         }),
         Task::Direct => Box::pin(async move { Out::Direct(direct(ctx).await) }),
         Task::Suites(v, c) => Box::pin(async move {
-            let (found, f) = enumerate_suites(ctx, v.wire(), c).await;
-            Out::Suites(v, found, f)
+            let r = suite_step(ctx, v.wire(), &c).await;
+            Out::Suites(v, c, r)
         }),
         Task::Groups(c) => Box::pin(async move {
             let (found, f) = enumerate_groups(ctx, c).await;
@@ -730,10 +709,26 @@ async fn gather(target: &Target, opts: &ProbeOptions, started: Instant, r: &mut 
                     message: e.to_string(),
                 });
             }
-            Out::Suites(v, found, f) => {
-                complete &= f.is_none();
-                r.step_errors.extend(f);
-                suites.entry(v).or_default().extend(found);
+            Out::Suites(v, mut rest, Ok(Some(id))) => {
+                suites.entry(v).or_default().push(id);
+                rest.retain(|x| *x != id);
+                let free = opts.parallel.max(1) > running.len() + queue.len() + 1;
+                if rest.len() >= 2 && free {
+                    let b: Vec<u16> = rest.iter().skip(1).step_by(2).copied().collect();
+                    let a: Vec<u16> = rest.iter().step_by(2).copied().collect();
+                    queue.push_back(Task::Suites(v, a));
+                    queue.push_back(Task::Suites(v, b));
+                } else if !rest.is_empty() {
+                    queue.push_back(Task::Suites(v, rest));
+                }
+            }
+            Out::Suites(_, _, Ok(None)) => {}
+            Out::Suites(v, _, Err(e)) => {
+                complete = false;
+                r.step_errors.push(StepFailure {
+                    step: format!("cipher suites of {}", v.as_pg_str()),
+                    message: e.to_string(),
+                });
             }
             Out::Groups(found, f) => {
                 groups.extend(found);
