@@ -1319,6 +1319,8 @@ fn sweep_kind(
                                 first_gap(&sweep.covers_for(uks, dks, v6), lo, hi).is_none()
                             });
                     if !taken {
+                        // `localhost` resolves to loopback addresses only
+                        let lb = s.eq_ignore_ascii_case("localhost");
                         let wit = Witness {
                             addr: s.clone(),
                             user: w.user.clone(),
@@ -1338,14 +1340,14 @@ fn sweep_kind(
                                 truncated: false,
                                 users: users_desc(r, w.ut),
                                 databases: dbs_desc(r, w.dt),
-                                loopback_only: false,
+                                loopback_only: lb,
                                 witness: wit.clone(),
                             };
                             if hit.is_none() {
                                 hit = Some(Hit {
                                     witness: Some(wit),
                                     region: Some(reg),
-                                    loopback_only: false,
+                                    loopback_only: lb,
                                 });
                             }
                         } else if hit.is_none() {

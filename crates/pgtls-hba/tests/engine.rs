@@ -155,3 +155,34 @@ fn hostssl_with_ssl_off_loads_but_warns() {
     );
     assert!(r.rules[0].never_matches);
 }
+
+#[test]
+fn localhost_host_name_counts_as_loopback_and_others_stay_symbolic() {
+    let f = p(
+        "host all all localhost md5\nhost all all db.example.com md5\n",
+        160000,
+    );
+    let r = analyze(&f, &AnalyzeOptions::default());
+    assert!(r.rules[0].plaintext_reachable && r.rules[0].plaintext_loopback_only);
+    assert!(r.rules[1].plaintext_reachable && !r.rules[1].plaintext_loopback_only);
+    assert!(r.rules[1].plaintext_witness.as_ref().unwrap().symbolic);
+    assert!(r.rules[1].notes.iter().any(|n| n.contains("DNS")));
+    let fs = checks::findings(&f, &r, true);
+    let codes: Vec<_> = fs.iter().map(|x| x.code.as_str()).collect();
+    assert_eq!(codes, vec!["PGT302", "PGT301"]);
+}
+
+#[test]
+fn replication_and_sameuser_regions_get_their_own_witnesses() {
+    let f = p("host replication repl 10.0.0.0/8 md5\nhost sameuser all 10.0.0.0/8 md5\nhost all all 10.0.0.0/8 reject\n", 170000);
+    let r = analyze(&f, &AnalyzeOptions::default());
+    let w0 = r.rules[0].plaintext_witness.as_ref().unwrap();
+    assert!(w0.replication);
+    assert_eq!(w0.user, "repl");
+    let w1 = r.rules[1].plaintext_witness.as_ref().unwrap();
+    assert_eq!(w1.user, w1.db);
+    assert!(
+        !r.rules[2].never_matches,
+        "other users/databases still reach the reject line"
+    );
+}
