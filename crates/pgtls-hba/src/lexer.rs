@@ -144,7 +144,7 @@ struct Logical {
 
 /// Split file bytes into logical lines the way each major reads them.
 fn logical_lines(bytes: &[u8], feat: &Features, read_error: Option<&str>) -> Vec<Logical> {
-    let mut out = Vec::with_capacity(bytes.iter().filter(|&&b| b == b'\n').count() + 1);
+    let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
     if let Some(e) = read_error {
         // 12/13 report a read failure (e.g. EISDIR) as a line-1 error.
         out.push(Logical {
@@ -251,7 +251,7 @@ fn logical_lines(bytes: &[u8], feat: &Features, read_error: Option<&str>) -> Vec
 }
 
 fn memchr(c: u8, s: &[u8]) -> Option<usize> {
-    s.iter().position(|&b| b == c)
+    memchr::memchr(c, s)
 }
 
 #[inline]
@@ -385,8 +385,8 @@ impl Tokenizer<'_> {
     /// directives are tokenized in two halves on two threads.
     fn tokenize_top(&mut self, file: &str, bytes: &[u8], out: &mut Vec<TokLine>) {
         let simple = bytes.len() > (1 << 20)
-            && !bytes.contains(&b'@')
-            && !bytes.windows(7).any(|w| w == b"include");
+            && memchr::memchr(b'@', bytes).is_none()
+            && memchr::memmem::find(bytes, b"include").is_none();
         if !simple {
             return self.tokenize_bytes(file, bytes, None, 0, out);
         }
