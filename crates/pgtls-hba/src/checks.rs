@@ -116,10 +116,52 @@ fn raw_evidence(r: &RuleReach) -> String {
     format!("{}:{}: {}", r.file, r.line, r.raw.trim())
 }
 
+/// Line errors reported one finding each; beyond this, the rest of a file's
+/// errors are summed up in one more finding (a binary or garbage file can
+/// have hundreds of thousands).
+pub const MAX_LINE_ERROR_FINDINGS: usize = 50;
+
 /// All findings for a file and its analysis.
 pub fn findings(file: &HbaFile, reach: &Reachability, ssl_on: bool) -> Vec<Finding> {
     let mut out = Vec::new();
+    let line_errors = file
+        .errors
+        .iter()
+        .filter(|e| e.kind == ErrorKind::Line)
+        .count();
+    if line_errors > MAX_LINE_ERROR_FINDINGS {
+        let rest: Vec<_> = file
+            .errors
+            .iter()
+            .filter(|e| e.kind == ErrorKind::Line)
+            .skip(MAX_LINE_ERROR_FINDINGS)
+            .collect();
+        let first = rest[0];
+        out.push(
+            Finding::new(
+                &PGT306,
+                format!(
+                    "{} more lines do not load (from line {} of {} on); {} line errors in all",
+                    rest.len(),
+                    first.line,
+                    first.file,
+                    line_errors
+                ),
+            )
+            .at(Location::new(first.file.clone(), first.line))
+            .evidence(format!(
+                "the first {MAX_LINE_ERROR_FINDINGS} errors are reported one by one; `pgtls hba parse` lists them all"
+            )),
+        );
+    }
+    let mut shown = 0;
     for e in &file.errors {
+        if e.kind == ErrorKind::Line {
+            shown += 1;
+            if shown > MAX_LINE_ERROR_FINDINGS {
+                continue;
+            }
+        }
         let title = match e.kind {
             ErrorKind::Line => format!("line {} does not load: {}", e.line, e.message),
             ErrorKind::Unreadable => e.message.clone(),

@@ -186,3 +186,24 @@ fn replication_and_sameuser_regions_get_their_own_witnesses() {
         "other users/databases still reach the reject line"
     );
 }
+
+#[test]
+fn a_garbage_file_gives_a_bounded_number_of_line_error_findings() {
+    let mut text = String::new();
+    for i in 0..500 {
+        text.push_str(&format!("bogus{i} all all 0.0.0.0/0 md5\n"));
+    }
+    let f = pgtls_hba::parse_str(&text, "pg_hba.conf", &pgtls_hba::ParseOptions::default());
+    assert_eq!(f.errors.len(), 500);
+    let reach = pgtls_hba::analyze(&f, &pgtls_hba::AnalyzeOptions::default());
+    let found = pgtls_hba::checks::findings(&f, &reach, true);
+    let pgt306: Vec<_> = found.iter().filter(|x| x.code == "PGT306").collect();
+    // 50 one by one and one summary of the other 450.
+    assert_eq!(pgt306.len(), pgtls_hba::checks::MAX_LINE_ERROR_FINDINGS + 1);
+    assert!(
+        pgt306.iter().any(|x| x
+            .title
+            .starts_with("450 more lines do not load (from line 51")),
+        "{pgt306:#?}"
+    );
+}
