@@ -104,7 +104,7 @@ pub fn collect(input: &OfflineInput) -> Result<ServerFacts> {
     }
     facts.files.data_directory = data_dir.as_ref().map(|d| d.display().to_string());
     if let Some(dd) = &data_dir {
-        facts.ssl_files = ssl_files(&facts, dd, |p| FileState::of_path(p));
+        facts.ssl_files = ssl_files(&facts, dd, FileState::of_path);
     }
     let version_num = facts.version_num.unwrap_or(NEWEST_VERSION_NUM);
     if let Some(h) = &hba_path {

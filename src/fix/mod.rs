@@ -145,12 +145,10 @@ impl FixOutcome {
     /// reject current sessions or lock someone out, or apply was refused;
     /// 2: the apply failed (and was rolled back).
     pub fn exit_code(&self) -> u8 {
+        let would_break = self.plan.impact.would_break() || !self.plan.lockout.is_empty();
         if self.rolled_back || (self.error.is_some() && self.applied) {
             2
-        } else if self.error.is_some() {
-            1
-        } else if !self.applied && (self.plan.impact.would_break() || !self.plan.lockout.is_empty())
-        {
+        } else if self.error.is_some() || (!self.applied && would_break) {
             1
         } else {
             0
