@@ -517,6 +517,16 @@ pub fn make_plan(opts: &FixOptions) -> Result<(Plan, PlanContext)> {
     let mut kept_plaintext: Vec<(String, u32)> = Vec::new();
     for (i, witness) in &plain {
         let r = &hba.rules[*i];
+        // A rule inside an --allow-plaintext-from network is an intended
+        // exception (possibly one an earlier run added): keep it.
+        if opts
+            .allow_plaintext_from
+            .iter()
+            .any(|net| rule_within(r, net))
+        {
+            kept_plaintext.push((r.file.clone(), r.line));
+            continue;
+        }
         if opts.keep_loopback && loopback_only(r) {
             kept_plaintext.push((r.file.clone(), r.line));
             warnings.push(format!(
@@ -593,13 +603,25 @@ pub fn make_plan(opts: &FixOptions) -> Result<(Plan, PlanContext)> {
                 )
             }
         };
-        let already = hba.rules.iter().any(|r| {
-            r.conn_type == ConnType::HostNoSsl
-                && r.method == AuthMethod::Reject
-                && matches!(r.address, Address::All)
-        });
-        if !already {
-            for net in ["0.0.0.0/0", "::/0"] {
+        // A guard already in place (from an earlier run or by hand) is not
+        // added again: `all`, or the family's whole range.
+        let has_guard = |v6: bool| {
+            hba.rules.iter().any(|r| {
+                r.conn_type == ConnType::HostNoSsl
+                    && r.method == AuthMethod::Reject
+                    && r.databases.iter().all(|t| t.is_keyword("all"))
+                    && r.users.iter().all(|t| t.is_keyword("all"))
+                    && match &r.address {
+                        Address::All => true,
+                        Address::Ip { addr, mask, .. } => {
+                            addr.is_ipv6() == v6 && pgtls_hba::ip::mask_prefix(*mask) == Some(0)
+                        }
+                        _ => false,
+                    }
+            })
+        };
+        for (net, v6) in [("0.0.0.0/0", false), ("::/0", true)] {
+            if !has_guard(v6) {
                 inserts.push(RuleInsert {
                     file: file.clone(),
                     before_line,
@@ -729,6 +751,16 @@ pub fn make_plan(opts: &FixOptions) -> Result<(Plan, PlanContext)> {
             data_dir,
         },
     ))
+}
+
+/// Whether the rule's whole address range lies inside `net`.
+fn rule_within(rule: &HbaRule, net: &ipnet::IpNet) -> bool {
+    match &rule.address {
+        Address::Ip { addr, mask, .. } => ipnet::IpNet::with_netmask(*addr, *mask)
+            .map(|rn| net.contains(&rn.trunc()))
+            .unwrap_or(false),
+        _ => false,
+    }
 }
 
 fn net_overlaps(rule: &HbaRule, net: &ipnet::IpNet) -> bool {
