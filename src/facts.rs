@@ -22,6 +22,9 @@ pub struct ServerFacts {
     pub ssl_files: Vec<SslFileFact>,
     /// What the audit could not see, and how to let it.
     pub gaps: Vec<VisibilityGap>,
+    /// Settings the audit's role may not read (their value is unknown, not
+    /// the default).
+    pub hidden_settings: Vec<String>,
     /// The pg_hba rules (parsed from the file, or from pg_hba_file_rules).
     #[serde(skip)]
     pub hba: Option<pgtls_hba::HbaFile>,
@@ -50,6 +53,13 @@ impl ServerFacts {
     /// The effective `ssl_min_protocol_version`: the setting, else the
     /// compiled default of the server's major.
     pub fn effective_min_tls(&self) -> Option<(TlsVersion, bool)> {
+        if self
+            .hidden_settings
+            .iter()
+            .any(|h| h == "ssl_min_protocol_version")
+        {
+            return None;
+        }
         match self.setting("ssl_min_protocol_version") {
             Some(s) if !s.is_default() => s.value.parse().ok().map(|v| (v, true)),
             _ => self
@@ -169,6 +179,9 @@ pub struct VisibilityGap {
     pub why: String,
     /// The statement (or action) that would let the audit see it.
     pub remedy: String,
+    /// True when what is hidden could hide findings (other roles'
+    /// sessions): the audit then cannot pass.
+    pub material: bool,
 }
 
 /// A file named by an `ssl_*_file` setting.

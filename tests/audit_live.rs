@@ -211,11 +211,50 @@ fn least_privilege_audit_runs_and_names_what_it_could_not_see() {
     .unwrap();
     let s = r.sessions.as_ref().unwrap();
     assert_eq!(s.stats.total, 0);
-    assert!(s.hidden_sessions >= 10, "{}", s.hidden_sessions);
+    // The 10 client sessions, not the background processes (an autovacuum
+    // worker may add one).
+    assert!(
+        (10..=11).contains(&s.hidden_sessions),
+        "{}",
+        s.hidden_sessions
+    );
+    // Hidden sessions could be unencrypted: the audit must not pass.
+    assert!(r.summary.failed);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.code == "PGT104" && f.severity == Severity::High));
+    // The TLS floor is unknown to this role, not "the default".
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.code == "PGT204" || f.code == "PGT203"));
     assert!(r
         .visibility
         .iter()
         .any(|g| g.remedy == "GRANT pg_monitor TO auditor;"));
+}
+
+#[test]
+fn a_server_that_accepts_and_never_answers_ends_at_connect_timeout() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let held = l.accept();
+        std::thread::sleep(std::time::Duration::from_secs(20));
+        drop(held);
+    });
+    let out = common::pgtls(&[
+        "audit",
+        "-d",
+        &format!("host=127.0.0.1 port={port} user=x connect_timeout=2"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("timeout expired"),
+        "{}",
+        common::stderr(&out)
+    );
 }
 
 #[test]

@@ -207,7 +207,13 @@ fn allow_plaintext_from_keeps_an_explicit_hostnossl_exception_and_guard_lines_ta
     // The same command again plans nothing: the exception and the guards are recognised.
     let (v2, code2, _) = run(
         &c,
-        &["fix", "--apply", "--allow-plaintext-from", "127.0.0.1/32", "--guard"],
+        &[
+            "fix",
+            "--apply",
+            "--allow-plaintext-from",
+            "127.0.0.1/32",
+            "--guard",
+        ],
     );
     assert_eq!(code2, 0, "{v2:#}");
     assert_eq!(v2["plan"]["nothing_to_do"], true, "{v2:#}");

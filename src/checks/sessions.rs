@@ -53,7 +53,8 @@ pub const VISIBILITY_GAP: CheckDoc = CheckDoc {
     severity: Severity::Info,
     summary: "The audit could not see everything: its role lacks a privilege.",
     why: "Findings are only as complete as the facts. A role with pg_monitor sees every session and setting but not \
-pg_hba_file_rules, which is superuser-only by default.",
+pg_hba_file_rules, which is superuser-only by default. Severity is info, except when other roles' sessions are \
+hidden: they could be unencrypted, so the audit cannot pass (high).",
     example: "pg_hba_file_rules is not readable by role `auditor`.",
     fix: "Run the GRANT shown in the evidence, or audit as a superuser, or give the audit the files (--config-dir).",
     fix_safety: FixSafety::None,
@@ -149,8 +150,15 @@ pub fn check(facts: &ServerFacts) -> Vec<Finding> {
         }
     }
     for g in &facts.gaps {
+        // Hidden sessions could be unencrypted ones: the audit cannot pass.
+        let sev = if g.material {
+            Severity::High
+        } else {
+            Severity::Info
+        };
         out.push(
             Finding::new(&VISIBILITY_GAP, format!("Could not see {}", g.what))
+                .severity(sev)
                 .evidence(g.why.clone())
                 .fix(g.remedy.clone()),
         );

@@ -121,9 +121,9 @@ pub fn collect(client: &mut Client) -> Result<LiveFacts> {
                 "GRANT pg_read_all_settings TO {};",
                 quote_ident(&current_user)
             ),
+            material: false,
         });
-    } else if !is_superuser && !read_all_settings {
-        // Visible but without sourcefile/sourceline.
+        facts.hidden_settings = hidden.iter().map(|h| h.to_string()).collect();
     }
     if !is_superuser && !read_all_settings {
         facts.gaps.push(VisibilityGap {
@@ -134,6 +134,7 @@ pub fn collect(client: &mut Client) -> Result<LiveFacts> {
                 "GRANT pg_read_all_settings TO {};",
                 quote_ident(&current_user)
             ),
+            material: false,
         });
     }
     facts.files = FileFacts {
@@ -181,7 +182,7 @@ fn collect_sessions(
         .query(
             "SELECT a.pid, a.backend_type, a.usename::text, a.datname::text, a.application_name, \
                     host(a.client_addr), a.client_port, s.ssl, s.version, s.cipher, g.encrypted, \
-                    a.pid = pg_backend_pid(), \
+                    a.pid = pg_backend_pid(), a.datname IS NOT NULL AS has_db, \
                     coalesce(a.backend_start < pg_conf_load_time(), false) \
              FROM pg_stat_activity a \
              LEFT JOIN pg_stat_ssl s ON s.pid = a.pid \
@@ -200,8 +201,13 @@ fn collect_sessions(
             Some("walsender") => SessionKind::Walsender,
             Some(_) => continue,
             None => {
-                // Details hidden: another role's session and no pg_read_all_stats.
-                out.hidden_sessions += 1;
+                // Details hidden: another role's session and no
+                // pg_read_all_stats. Background processes are hidden too;
+                // only those connected to a database are counted.
+                let has_db: bool = r.get(12);
+                if has_db {
+                    out.hidden_sessions += 1;
+                }
                 continue;
             }
         };
@@ -238,7 +244,7 @@ fn collect_sessions(
             encryption,
             tls_version: r.get(8),
             cipher: r.get(9),
-            before_last_reload: r.get(12),
+            before_last_reload: r.get(13),
         };
         if own {
             out.own = Some(s);
@@ -256,6 +262,7 @@ fn collect_sessions(
             ),
             why: format!("role {current_user} lacks pg_read_all_stats"),
             remedy: format!("GRANT pg_monitor TO {};", quote_ident(current_user)),
+            material: true,
         });
     }
     Ok(out)
@@ -299,6 +306,7 @@ fn collect_hba_view(
                 remedy: format!(
                     "GRANT SELECT ON pg_hba_file_rules TO {u}; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO {u};"
                 ),
+                material: false,
             });
             Ok(None)
         }

@@ -76,7 +76,7 @@ pub fn connect(spec: &ConnectSpec) -> Result<postgres::Client> {
         SslMode::Prefer => &[postgres::config::SslMode::Prefer],
         _ => &[postgres::config::SslMode::Require],
     };
-    let mut last_err = None;
+    let mut last_err: Option<anyhow::Error> = None;
     for (host, port) in &spec.hosts {
         for mode in attempts {
             let mut cfg = postgres::Config::new();
@@ -94,14 +94,37 @@ pub fn connect(spec: &ConnectSpec) -> Result<postgres::Client> {
             if let Some(pw) = &spec.password {
                 cfg.password(pw.expose());
             }
-            match cfg.connect(tls.clone()) {
+            match connect_within(cfg, tls.clone(), spec.connect_timeout) {
                 Ok(c) => return Ok(c),
                 Err(e) => last_err = Some(e),
             }
         }
     }
     let e = last_err.expect("at least one attempt");
-    Err(describe_error(e)).with_context(|| format!("could not connect to {}", spec.describe()))
+    Err(e).with_context(|| format!("could not connect to {}", spec.describe()))
+}
+
+/// `connect_timeout` bounds the whole connection establishment, as in
+/// libpq, not only the TCP connect: a server that accepts and then says
+/// nothing must not hang the tool. The attempt runs on its own thread; on
+/// timeout it is abandoned (the process does not wait for it).
+fn connect_within(
+    cfg: postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    timeout: std::time::Duration,
+) -> Result<postgres::Client> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(cfg.connect(tls));
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(e)) => Err(describe_error(e)),
+        Err(_) => Err(anyhow::anyhow!(
+            "timeout expired after {} s (connect_timeout) without a complete answer from the server",
+            timeout.as_secs()
+        )),
+    }
 }
 
 fn describe_error(e: postgres::Error) -> anyhow::Error {
