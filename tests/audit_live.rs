@@ -302,3 +302,42 @@ fn canary_password_never_appears_in_any_output() {
         common::stderr(&out)
     );
 }
+
+#[test]
+fn the_password_comes_from_pgpassfile_as_in_psql() {
+    use std::os::unix::fs::PermissionsExt;
+    let sc = Scenario::start(common::bin()).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let pass = d.path().join("pgpass");
+    std::fs::write(
+        &pass,
+        format!("127.0.0.1:{}:appdb:app:app-secret\n", sc.cluster.port),
+    )
+    .unwrap();
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let port = sc.cluster.port.to_string();
+    let args = [
+        "audit",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        port.as_str(),
+        "-U",
+        "app",
+        "-d",
+        "appdb",
+        "--format",
+        "json",
+    ];
+    let out = common::pgtls_env(
+        &args,
+        &[
+            ("PGPASSFILE", pass.to_str().unwrap()),
+            ("PGSSLMODE", "require"),
+        ],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", common::stderr(&out)));
+    assert_eq!(v["own_session"]["encryption"], "ssl");
+    assert!(!common::stdout(&out).contains("app-secret"));
+}

@@ -19,7 +19,6 @@ pub fn pgtls(args: &[&str]) -> Output {
 pub fn pgtls_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pgtls"))
         .args(args)
-        .envs(env.iter().copied())
         .env_remove("PGPASSWORD")
         .env_remove("PGSSLMODE")
         .env_remove("PGHOST")
@@ -27,6 +26,8 @@ pub fn pgtls_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("PGUSER")
         .env_remove("PGDATABASE")
         .env_remove("PGSERVICE")
+        .env_remove("PGPASSFILE")
+        .envs(env.iter().copied())
         .output()
         .expect("running pgtls")
 }

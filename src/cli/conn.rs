@@ -65,7 +65,7 @@ impl ConnArgs {
             .with_defaults(env)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("applying PG* environment variables and service files")?;
-        spec_from_conninfo(&ci)
+        spec_from_conninfo(&ci, env)
     }
 }
 
@@ -74,7 +74,10 @@ fn looks_like_conninfo(s: &str) -> bool {
 }
 
 /// Resolve a defaulted [`ConnInfo`] into what the audit connects with.
-pub fn spec_from_conninfo(ci: &ConnInfo) -> Result<ConnectSpec> {
+pub fn spec_from_conninfo(
+    ci: &ConnInfo,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ConnectSpec> {
     let hosts = ci.hosts().map_err(|e| anyhow::anyhow!("{e}"))?;
     if hosts.is_empty() {
         bail!("no host to connect to");
@@ -96,11 +99,17 @@ pub fn spec_from_conninfo(ci: &ConnInfo) -> Result<ConnectSpec> {
         .map(u64::from)
         .unwrap_or(10)
         .max(2);
+    let password = ci.password().cloned().or_else(|| {
+        let (host, port) = pairs.first().cloned().unwrap_or_default();
+        let user = ci.user().unwrap_or("postgres");
+        let db = ci.dbname().or(ci.user()).unwrap_or("postgres");
+        passfile_path(ci, env).and_then(|f| password_from_file(&f, &host, port, db, user))
+    });
     Ok(ConnectSpec {
         hosts: pairs,
         user: ci.user().unwrap_or("postgres").to_string(),
         dbname: ci.dbname().or(ci.user()).unwrap_or("postgres").to_string(),
-        password: ci.password().cloned(),
+        password,
         sslmode,
         sslrootcert: ci
             .sslrootcert()
@@ -118,4 +127,109 @@ pub fn spec_from_conninfo(ci: &ConnInfo) -> Result<ConnectSpec> {
 /// libpq's default root certificate: ~/.postgresql/root.crt.
 fn default_root_cert() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".postgresql/root.crt"))
+}
+
+/// libpq's password file: `passfile`, else `PGPASSFILE`, else `~/.pgpass`.
+fn passfile_path(ci: &ConnInfo, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    ci.get("passfile")
+        .map(PathBuf::from)
+        .or_else(|| env("PGPASSFILE").map(PathBuf::from))
+        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".pgpass")))
+}
+
+/// libpq's `passwordFromFile()`: the first `host:port:db:user:password`
+/// line that matches (`*` matches anything, `\` escapes `:` and `\`). A
+/// Unix-socket host matches `localhost`. Like libpq, a file readable by
+/// group or others is ignored, with a warning.
+fn password_from_file(
+    path: &std::path::Path,
+    host: &str,
+    port: u16,
+    db: &str,
+    user: &str,
+) -> Option<pgtls_model::Secret> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        eprintln!(
+            "pgtls: warning: password file \"{}\" has group or world access; permissions should be u=rw (0600) or less",
+            path.display()
+        );
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let host = if host.is_empty() || host.starts_with('/') || host.starts_with('@') {
+        "localhost"
+    } else {
+        host
+    };
+    let port = port.to_string();
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let fields = split_pgpass(line);
+        if fields.len() < 5 {
+            continue;
+        }
+        let ok = |f: &str, v: &str| f == "*" || f == v;
+        if ok(&fields[0], host)
+            && ok(&fields[1], &port)
+            && ok(&fields[2], db)
+            && ok(&fields[3], user)
+        {
+            return Some(pgtls_model::Secret::new(fields[4..].join(":")));
+        }
+    }
+    None
+}
+
+fn split_pgpass(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    out.last_mut().expect("non-empty").push(n);
+                }
+            }
+            ':' if out.len() < 5 => out.push(String::new()),
+            c => out.last_mut().expect("non-empty").push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn pgpass_lines_match_like_libpq() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("pgpass");
+        std::fs::write(
+            &p,
+            "# comment\ndb.example.com:5432:*:app:first\nlocalhost:*:*:app:sock\\:et\n*:*:*:*:any:thing\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let pw = |h: &str, u: &str| {
+            password_from_file(&p, h, 5432, "shop", u).map(|s| s.expose().to_string())
+        };
+        assert_eq!(pw("db.example.com", "app").as_deref(), Some("first"));
+        assert_eq!(pw("/var/run/postgresql", "app").as_deref(), Some("sock:et"));
+        assert_eq!(pw("10.0.0.1", "other").as_deref(), Some("any:thing"));
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(
+            pw("db.example.com", "app"),
+            None,
+            "group/world-readable files are ignored"
+        );
+    }
 }
