@@ -22,8 +22,8 @@ pub struct ServerFacts {
     pub ssl_files: Vec<SslFileFact>,
     /// What the audit could not see, and how to let it.
     pub gaps: Vec<VisibilityGap>,
-    /// Settings the audit's role may not read (their value is unknown, not
-    /// the default).
+    /// Settings whose value is unknown (not the default): the audit's role
+    /// may not read them, or no configuration file was given.
     pub hidden_settings: Vec<String>,
     /// The pg_hba rules (parsed from the file, or from pg_hba_file_rules).
     #[serde(skip)]

@@ -63,6 +63,10 @@ pub fn collect(input: &OfflineInput) -> Result<ServerFacts> {
             pgtls_conf::load_file(c)
         })
     };
+    if set.is_none() {
+        // Only a pg_hba.conf: the server settings are unknown.
+        facts.hidden_settings = vec!["ssl".into(), "ssl_min_protocol_version".into()];
+    }
     if let Some(v) = input.pg_version {
         facts.version_num = Some(version_num_of(v));
     }
@@ -110,7 +114,10 @@ pub fn collect(input: &OfflineInput) -> Result<ServerFacts> {
     if let Some(h) = &hba_path {
         let opts = pgtls_hba::ParseOptions {
             version_num,
-            ssl_on: facts.ssl_on().unwrap_or(false),
+            // Without postgresql.conf, ssl is unknown: judge the rules as
+            // if it were on (as `pgtls hba check` does) instead of inventing
+            // "ssl is off" findings.
+            ssl_on: facts.ssl_on().unwrap_or(true),
             ..Default::default()
         };
         let hba = pgtls_hba::parse_file(h, &opts);

@@ -218,3 +218,28 @@ fn unreadable_and_malformed_inputs_are_clear_errors() {
     assert!(matches!(out.status.code(), Some(1) | Some(2)), "{out:?}");
     assert!(!common::stderr(&out).contains("panicked"));
 }
+
+#[test]
+fn a_lone_pg_hba_conf_does_not_invent_server_settings() {
+    let t = tempfile::tempdir().unwrap();
+    let h = t.path().join("pg_hba.conf");
+    fs::write(&h, "hostssl all all 0.0.0.0/0 scram-sha-256\nhostssl all all ::/0 scram-sha-256\nhost all all 10.0.0.0/8 md5\n").unwrap();
+    let out = common::pgtls(&[
+        "audit",
+        "--hba",
+        h.to_str().unwrap(),
+        "--pg-version",
+        "16",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["PGT301"], "ssl is unknown, not off: {v:#}");
+    assert_eq!(v["server"]["version_num"], 160000);
+}

@@ -129,6 +129,8 @@ fn offline_apply_edits_the_files_and_reloads_with_pg_ctl() {
     let v = json(&out);
     assert_eq!(out.status.code(), Some(0), "{v:#}");
     assert_eq!(v["applied"], true);
+    assert_eq!(v["reloaded"], true);
+    assert_eq!(v["plan"]["impact"]["sessions_known"], false);
     let conf = fs::read_to_string(c.conf_path()).unwrap();
     assert!(
         conf.ends_with("ssl_min_protocol_version = 'TLSv1.2'\n"),

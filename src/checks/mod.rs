@@ -16,7 +16,8 @@ pub fn run(facts: &ServerFacts) -> Vec<Finding> {
     out.extend(settings::check(facts));
     out.extend(sessions::check(facts));
     if let Some(hba) = &facts.hba {
-        let ssl_on = facts.ssl_on().unwrap_or(false);
+        // ssl unknown (a lone --hba): judge as on, like `pgtls hba check`.
+        let ssl_on = facts.ssl_on().unwrap_or(true);
         let opts = pgtls_hba::AnalyzeOptions {
             ssl_on,
             ..Default::default()

@@ -101,7 +101,9 @@ pub fn check(facts: &ServerFacts) -> Vec<Finding> {
                 .at_opt(s.location.clone())
                 .evidence(evidence(s)),
         ),
-        (None, _) => out.push(
+        // Only when the setting is knowable: a lone pg_hba.conf (or a role
+        // that may not read it) says nothing about ssl.
+        (None, _) if !facts.hidden_settings.iter().any(|h| h == "ssl") => out.push(
             Finding::new(
                 &SSL_OFF,
                 "ssl is off (not set anywhere; the default is off)",

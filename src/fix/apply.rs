@@ -232,7 +232,7 @@ fn write_reload_verify(
             let _ = client.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())");
         }
     }
-    reload(opts, ctx)?;
+    out.reloaded = reload(opts, ctx)?;
     fault("after-reload")?;
     if ctx.client.is_some() {
         verify(ctx, out)?;
@@ -240,7 +240,9 @@ fn write_reload_verify(
     Ok(())
 }
 
-fn reload(opts: &FixOptions, ctx: &mut PlanContext) -> Result<()> {
+/// Reload when possible; `Ok(false)` when nothing could be told (offline
+/// without `--reload`).
+fn reload(opts: &FixOptions, ctx: &mut PlanContext) -> Result<bool> {
     if let Some(client) = ctx.client.as_mut() {
         let ok: bool = client
             .query_one("SELECT pg_reload_conf()", &[])
@@ -250,15 +252,15 @@ fn reload(opts: &FixOptions, ctx: &mut PlanContext) -> Result<()> {
             bail!("pg_reload_conf() returned false");
         }
         std::thread::sleep(Duration::from_millis(200));
-        Ok(())
+        Ok(true)
     } else if opts.reload {
         let dd = ctx
             .data_dir
             .clone()
             .context("--reload needs the data directory")?;
-        pg_ctl_reload(&dd, ctx.facts.version_num)
+        pg_ctl_reload(&dd, ctx.facts.version_num).map(|()| true)
     } else {
-        Ok(())
+        Ok(false)
     }
 }
 

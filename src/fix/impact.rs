@@ -29,6 +29,8 @@ pub type InventoryClient = pgtls_clients::inventory::InventoryEntry;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Impact {
+    /// False offline: no live sessions were seen, so none are judged.
+    pub sessions_known: bool,
     /// Current sessions whose kind of connection the new rules reject.
     pub rejected_sessions: u32,
     pub by_user: Vec<Bucket>,
@@ -126,6 +128,7 @@ pub fn sessions(
         .collect();
     let none = || crate::stats::NULL_KEY.to_string();
     Impact {
+        sessions_known: true,
         rejected_sessions: rejected.len() as u32,
         by_user: group(&rejected, |s| s.user.clone().unwrap_or_else(none)),
         by_database: group(&rejected, |s| s.database.clone().unwrap_or_else(none)),

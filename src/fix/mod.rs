@@ -130,6 +130,8 @@ pub struct FixOutcome {
     pub plan: Plan,
     /// True when files or settings were written.
     pub applied: bool,
+    /// True when the server was told to reload (live, or `--reload`).
+    pub reloaded: bool,
     pub verification: Vec<Verification>,
     /// True when an apply failed and everything was restored.
     pub rolled_back: bool,
@@ -162,6 +164,7 @@ pub fn run(opts: &FixOptions) -> anyhow::Result<FixOutcome> {
     let mut outcome = FixOutcome {
         plan,
         applied: false,
+        reloaded: false,
         verification: Vec::new(),
         rolled_back: false,
         error: None,

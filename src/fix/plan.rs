@@ -712,6 +712,7 @@ pub fn make_plan(opts: &FixOptions) -> Result<(Plan, PlanContext)> {
         .unwrap_or_default();
     let mctx = impact::match_context(&facts, version_num);
     let mut impact = impact::sessions(&hba, &hba_after, &mctx, &sessions);
+    impact.sessions_known = facts.sessions.is_some();
     if let Some(inv) = &opts.client_inventory {
         impact.inventory = impact::inventory(inv)?;
     }

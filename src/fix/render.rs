@@ -94,7 +94,9 @@ pub fn render_text(o: &FixOutcome) -> String {
         let _ = write!(s, "\n{}", f.diff);
     }
     s.push_str("\nImpact preview\n");
-    if p.impact.rejected_sessions == 0 && p.impact.inventory.is_empty() {
+    if !p.impact.sessions_known && p.impact.inventory.is_empty() {
+        s.push_str("  Offline plan: no live sessions seen. Connect with -d for the impact preview, or pass --client-inventory.\n");
+    } else if p.impact.rejected_sessions == 0 && p.impact.inventory.is_empty() {
         s.push_str("  No current session and no inventoried client would be rejected.\n");
     } else {
         let _ = writeln!(
@@ -170,14 +172,22 @@ pub fn render_text(o: &FixOutcome) -> String {
     let verdict = match (&o.error, o.applied, o.rolled_back) {
         (Some(e), _, true) => format!("FAILED and rolled back: {e}"),
         (Some(e), _, false) => e.clone(),
-        (None, true, _) => "Applied, reloaded and verified.".into(),
+        (None, true, _) if !o.verification.is_empty() => "Applied, reloaded and verified.".into(),
+        (None, true, _) if o.reloaded => {
+            "Applied and reloaded (offline: not verified against the server; run pgtls audit -d ... to check).".into()
+        }
+        (None, true, _) => {
+            "Applied; NOT reloaded: the server still runs the old rules (reload it, or rerun with --reload).".into()
+        }
         (None, false, _) if p.nothing_to_do => "Nothing to do.".into(),
         (None, false, _) => format!(
-            "Dry run: nothing written. {}Apply with --apply.",
-            if p.impact.would_break() || !p.lockout.is_empty() {
-                "Something would break (see above). "
+            "Dry run: nothing written. {}",
+            if !p.lockout.is_empty() {
+                "The lockout guard objects (see above): --apply refuses without --force."
+            } else if p.impact.would_break() {
+                "Something would break (see above): --apply refuses without --force."
             } else {
-                ""
+                "Apply with --apply."
             }
         ),
     };

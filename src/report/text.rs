@@ -108,7 +108,11 @@ pub fn render_text(r: &AuditReport) -> String {
     if let Some(v) = &r.server.version {
         let _ = writeln!(out, "server: PostgreSQL {v}");
     } else if let Some(v) = r.server.version_num {
-        let _ = writeln!(out, "server: PostgreSQL {} (from PG_VERSION)", v / 10000);
+        let _ = writeln!(
+            out,
+            "server: PostgreSQL {} (from PG_VERSION or --pg-version)",
+            v / 10000
+        );
     }
     for (k, v) in [
         ("config_file", &r.target.config_file),
