@@ -276,6 +276,15 @@ fn majors() -> Vec<PgBin> {
         .collect();
     // Prefer Debian's 15 (one_per_major puts it first already).
     v.dedup_by_key(|b| b.major);
+    // A missing major fails the suite rather than passing untested.
+    if std::env::var_os("PGTLS_ALLOW_MISSING_MAJORS").is_none() {
+        for m in want {
+            assert!(
+                v.iter().any(|b| b.major == m),
+                "PostgreSQL {m} server binaries are missing (run scripts/install-pg, or set PGTLS_ALLOW_MISSING_MAJORS=1)"
+            );
+        }
+    }
     v
 }
 
