@@ -341,3 +341,49 @@ fn the_password_comes_from_pgpassfile_as_in_psql() {
     assert_eq!(v["own_session"]["encryption"], "ssl");
     assert!(!common::stdout(&out).contains("app-secret"));
 }
+
+#[test]
+fn a_self_signed_server_certificate_pinned_as_sslrootcert_verifies_like_libpq() {
+    let sc = Scenario::start(common::bin()).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    sc.cluster.write_file("server.crt", &cert.pem()).unwrap();
+    sc.cluster
+        .write_file("server.key", &key.serialize_pem())
+        .unwrap();
+    sc.cluster.reload().unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("server.crt");
+    std::fs::write(&root, cert.pem()).unwrap();
+    let dsn = |host: &str, mode: &str| {
+        format!(
+            "host={host} port={} user=app dbname=appdb password=app-secret sslmode={mode} sslrootcert={}",
+            sc.cluster.port,
+            root.display()
+        )
+    };
+    // psql (libpq + OpenSSL) is the oracle.
+    for (host, mode, ok) in [
+        ("localhost", "verify-full", true),
+        ("127.0.0.1", "verify-ca", true),
+        ("127.0.0.1", "verify-full", false),
+    ] {
+        let psql = sc.cluster.psql_raw(&dsn(host, mode), "SELECT 1").unwrap();
+        assert_eq!(
+            psql.status.success(),
+            ok,
+            "psql {host} {mode}: {}",
+            common::stderr(&psql)
+        );
+        let out = common::pgtls(&["audit", "-d", &dsn(host, mode), "--format", "json"]);
+        assert_eq!(
+            out.status.code() != Some(2),
+            ok,
+            "pgtls {host} {mode}: {}",
+            common::stderr(&out)
+        );
+    }
+}

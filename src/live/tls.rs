@@ -36,46 +36,42 @@ pub fn client_config(verification: Verification, root_cert: Option<&Path>) -> Re
             .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
             .with_no_client_auth(),
         Verification::Chain | Verification::Full => {
-            let roots = Arc::new(load_roots(root_cert)?);
-            let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
+            let (roots, pinned) = load_roots(root_cert)?;
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
                 .context("building the certificate verifier")?;
-            if verification == Verification::Full {
-                builder.with_webpki_verifier(webpki).with_no_client_auth()
-            } else {
-                builder
-                    .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
-                    .with_no_client_auth()
-            }
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(LibpqVerifier {
+                    inner: webpki,
+                    pinned,
+                    check_name: verification == Verification::Full,
+                }))
+                .with_no_client_auth()
         }
     };
     Ok(config)
 }
 
-fn load_roots(root_cert: Option<&Path>) -> Result<RootCertStore> {
+/// The trust anchors from `sslrootcert`, and the certificates themselves
+/// (to recognise a self-signed server certificate pinned as its own root).
+fn load_roots(root_cert: Option<&Path>) -> Result<(RootCertStore, Vec<CertificateDer<'static>>)> {
     let mut roots = RootCertStore::empty();
-    match root_cert {
-        Some(path) => {
-            let pem = std::fs::read(path)
-                .with_context(|| format!("reading sslrootcert {}", path.display()))?;
-            for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-                let cert = cert.with_context(|| format!("parsing {}", path.display()))?;
-                roots
-                    .add(cert)
-                    .with_context(|| format!("adding a root from {}", path.display()))?;
-            }
+    let mut pinned = Vec::new();
+    // Without sslrootcert a verify mode trusts nothing, and the handshake
+    // fails with a clear message (as libpq does without ~/.postgresql/root.crt).
+    if let Some(path) = root_cert {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("reading sslrootcert {}", path.display()))?;
+        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+            let cert = cert.with_context(|| format!("parsing {}", path.display()))?;
+            roots
+                .add(cert.clone())
+                .with_context(|| format!("adding a root from {}", path.display()))?;
+            pinned.push(cert);
         }
-        None => roots.extend(webpki_roots_fallback()),
     }
-    Ok(roots)
-}
-
-/// No bundled roots: a verify mode without `sslrootcert` trusts nothing,
-/// and the handshake fails with a clear message (as libpq does when
-/// `~/.postgresql/root.crt` is missing).
-fn webpki_roots_fallback() -> Vec<rustls::pki_types::TrustAnchor<'static>> {
-    Vec::new()
+    Ok((roots, pinned))
 }
 
 #[derive(Debug)]
@@ -126,11 +122,18 @@ impl ServerCertVerifier for NoVerification {
     }
 }
 
-/// `verify-ca`: the chain must verify; a host-name mismatch is accepted.
+/// libpq's `verify-ca` (`check_name` false: a host-name mismatch is
+/// accepted) and `verify-full`. Like OpenSSL under libpq, a self-signed
+/// server certificate that is itself in `sslrootcert` verifies (webpki
+/// alone refuses a CA used as an end entity).
 #[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
+struct LibpqVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+    check_name: bool,
+}
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for LibpqVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -139,14 +142,33 @@ impl ServerCertVerifier for ChainOnly {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        use rustls::CertificateError as C;
         match self
-            .0
+            .inner
             .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
         {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName))
-            | Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
+            Err(rustls::Error::InvalidCertificate(C::NotValidForName))
+            | Err(rustls::Error::InvalidCertificate(C::NotValidForNameContext { .. }))
+                if !self.check_name =>
+            {
+                Ok(ServerCertVerified::assertion())
+            }
+            // webpki reports it as `Other(CaUsedAsEndEntity)`.
+            Err(rustls::Error::InvalidCertificate(C::Other(e)))
+                if format!("{e:?}").contains("CaUsedAsEndEntity")
+                    && self
+                        .pinned
+                        .iter()
+                        .any(|p| p.as_ref() == end_entity.as_ref()) =>
+            {
+                if self.check_name {
+                    let ee = webpki::EndEntityCert::try_from(end_entity)
+                        .map_err(|_| rustls::Error::InvalidCertificate(C::BadEncoding))?;
+                    ee.verify_is_valid_for_subject_name(server_name)
+                        .map_err(|_| rustls::Error::InvalidCertificate(C::NotValidForName))?;
+                }
+                Ok(ServerCertVerified::assertion())
+            }
             other => other,
         }
     }
@@ -157,7 +179,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        self.inner.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -166,10 +188,10 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        self.inner.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.inner.supported_verify_schemes()
     }
 }
