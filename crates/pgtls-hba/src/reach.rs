@@ -1159,6 +1159,10 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
                 let mut v = v.clone();
                 v.sort();
                 v.dedup();
+                // Name only rules whose addresses meet this one's: the sweep
+                // records every rule seen in a cell's history, which can
+                // include disjoint ranges.
+                v.retain(|&o| addresses_meet(&file.rules[o as usize].address, &r.address));
                 v.iter()
                     .map(|&o| {
                         let x = &file.rules[o as usize];
@@ -1675,5 +1679,29 @@ mod tests {
                 assert_eq!(first_gap(&[&iv], lo, hi), want);
             }
         }
+    }
+}
+
+/// Whether two ADDRESS columns can admit a common client address (symbolic
+/// forms are assumed to).
+fn addresses_meet(a: &Address, b: &Address) -> bool {
+    match (a, b) {
+        (
+            Address::Ip {
+                addr: a1, mask: m1, ..
+            },
+            Address::Ip {
+                addr: a2, mask: m2, ..
+            },
+        ) => {
+            if a1.is_ipv4() != a2.is_ipv4() {
+                return false;
+            }
+            let (x1, y1) = (ip::to_u128(*a1), ip::to_u128(*m1));
+            let (x2, y2) = (ip::to_u128(*a2), ip::to_u128(*m2));
+            // Two masked ranges meet when they agree on the bits both fix.
+            (x1 ^ x2) & y1 & y2 == 0
+        }
+        _ => true,
     }
 }

@@ -207,3 +207,13 @@ fn a_garbage_file_gives_a_bounded_number_of_line_error_findings() {
         "{pgt306:#?}"
     );
 }
+
+#[test]
+fn shadowing_evidence_names_only_rules_whose_addresses_meet() {
+    let text = "hostssl all all 10.0.0.0/8 scram-sha-256\nhost all all 0.0.0.0/0 md5\nhost all all 172.16.0.0/12 md5\n";
+    let f = pgtls_hba::parse_str(text, "pg_hba.conf", &pgtls_hba::ParseOptions::default());
+    let reach = pgtls_hba::analyze(&f, &pgtls_hba::AnalyzeOptions::default());
+    let r3 = reach.rules.iter().find(|r| r.line == 3).unwrap();
+    assert!(r3.never_matches);
+    assert_eq!(r3.shadowed_by, vec!["line 2".to_string()]);
+}
