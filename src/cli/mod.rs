@@ -38,7 +38,7 @@ pub enum Command {
     /// pg_hba.conf engine: parse, explain a connection, check plaintext reachability.
     #[command(subcommand)]
     Hba(hba::HbaCommand),
-    /// Client connection strings and configuration: check one, scan trees, fix them.
+    /// Client connection strings and configuration: check one, scan trees (and fix them with scan --fix).
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
     /// Prove from the network what the server accepts: plaintext, TLS versions, certificate.
