@@ -363,30 +363,6 @@ impl Iv {
         }
     }
 
-    /// Whether two ADDRESS columns can admit a common client address (symbolic
-    /// forms are assumed to).
-    fn addresses_meet(a: &Address, b: &Address) -> bool {
-        match (a, b) {
-            (
-                Address::Ip {
-                    addr: a1, mask: m1, ..
-                },
-                Address::Ip {
-                    addr: a2, mask: m2, ..
-                },
-            ) => {
-                if a1.is_ipv4() != a2.is_ipv4() {
-                    return false;
-                }
-                let (x1, y1) = (ip::to_u128(*a1), ip::to_u128(*m1));
-                let (x2, y2) = (ip::to_u128(*a2), ip::to_u128(*m2));
-                // Two masked ranges meet when they agree on the bits both fix.
-                (x1 ^ x2) & y1 & y2 == 0
-            }
-            _ => true,
-        }
-    }
-
     #[cfg(test)]
     fn segments(&self) -> Vec<(u128, u128)> {
         match &self.big {
@@ -1645,6 +1621,30 @@ fn guard_overlap(
         }
     }
     None
+}
+
+/// Whether two ADDRESS columns can admit a common client address (symbolic
+/// forms are assumed to).
+fn addresses_meet(a: &Address, b: &Address) -> bool {
+    match (a, b) {
+        (
+            Address::Ip {
+                addr: a1, mask: m1, ..
+            },
+            Address::Ip {
+                addr: a2, mask: m2, ..
+            },
+        ) => {
+            if a1.is_ipv4() != a2.is_ipv4() {
+                return false;
+            }
+            let (x1, y1) = (ip::to_u128(*a1), ip::to_u128(*m1));
+            let (x2, y2) = (ip::to_u128(*a2), ip::to_u128(*m2));
+            // Two masked ranges meet when they agree on the bits both fix.
+            (x1 ^ x2) & y1 & y2 == 0
+        }
+        _ => true,
+    }
 }
 
 #[cfg(test)]
