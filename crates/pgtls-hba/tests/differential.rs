@@ -307,11 +307,26 @@ fn attempt(s: &Server, tls: &Arc<rustls::ClientConfig>, c: &Connection) -> Outco
         IpAddr::V4(_) => (socket2::Domain::IPV4, IpAddr::V4(Ipv4Addr::LOCALHOST)),
         IpAddr::V6(_) => (socket2::Domain::IPV6, IpAddr::V6(Ipv6Addr::LOCALHOST)),
     };
-    let sock = socket2::Socket::new(domain, socket2::Type::STREAM, None).unwrap();
-    sock.bind(&SocketAddr::new(src, 0).into())
-        .expect("bind loopback source");
-    sock.connect(&SocketAddr::new(dst, s.c.port).into())
-        .expect("connect");
+    // Under heavy load (CI runs several suites on 2 cores) a connect can be
+    // refused for a moment; retry a few times before calling it a failure.
+    let mut tries = 0;
+    let sock = loop {
+        let sock = socket2::Socket::new(domain, socket2::Type::STREAM, None).unwrap();
+        sock.bind(&SocketAddr::new(src, 0).into())
+            .expect("bind loopback source");
+        match sock.connect(&SocketAddr::new(dst, s.c.port).into()) {
+            Ok(()) => break sock,
+            Err(e) if tries < 10 && e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => panic!(
+                "connect from {src} to port {}: {e}\n--- server log ---\n{}",
+                s.c.port,
+                s.c.log()
+            ),
+        }
+    };
     let mut tcp: TcpStream = sock.into();
     tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     if c.encryption == Encryption::Ssl {
