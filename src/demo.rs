@@ -10,7 +10,7 @@ use pgtls_cluster::PgBin;
 use pgtls_model::Severity;
 
 use crate::audit::{self, AuditOptions};
-use crate::cli::Format;
+use crate::cli::{emit, emitln, Format};
 use crate::fix::{self, FixOptions};
 use crate::live::{ConnectSpec, SslMode};
 use crate::offline::OfflineInput;
@@ -45,14 +45,14 @@ const EXAMPLE_FILES: &[(&str, &str)] = &[
 fn say(format: Format, msg: &str) {
     // Narration goes to stderr when stdout carries JSON.
     match format {
-        Format::Text => println!("==> {msg}"),
+        Format::Text => emitln(&format!("==> {msg}")),
         Format::Json => eprintln!("==> {msg}"),
     }
 }
 
 fn print_report(r: &AuditReport) {
     // JSON mode prints one combined document at the end instead.
-    println!("{}", render_text(r));
+    emitln(&render_text(r));
 }
 
 pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
@@ -107,7 +107,7 @@ pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
     };
     let plan = fix::run(&fix_opts)?;
     if format == Format::Text {
-        println!("{}", fix::render_text(&plan));
+        emitln(&fix::render_text(&plan));
     }
 
     say(
@@ -122,7 +122,7 @@ pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
         ..fix_opts
     })?;
     if format == Format::Text {
-        println!("{}", fix::render_text(&applied));
+        emitln(&fix::render_text(&applied));
     }
     if applied.error.is_some() || !applied.applied {
         anyhow::bail!(
@@ -151,8 +151,8 @@ pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
     let attempt = plaintext_attempt(&scenario);
     if format == Format::Text {
         match &attempt {
-            Ok(msg) => println!("    refused by the server: {msg}\n"),
-            Err(e) => println!("    NOT refused: {e}\n"),
+            Ok(msg) => emitln(&format!("    refused by the server: {msg}\n")),
+            Err(e) => emitln(&format!("    NOT refused: {e}\n")),
         }
     }
     if format == Format::Json {
@@ -166,7 +166,7 @@ pub fn run(pg_bin: Option<&Path>, format: Format) -> Result<ExitCode> {
                 Err(e) => serde_json::json!({"refused": false, "message": e.to_string()}),
             },
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        emitln(&serde_json::to_string_pretty(&v)?);
     }
     say(format, "Stopping the throwaway cluster");
     drop(scenario);
@@ -224,8 +224,8 @@ fn offline_demo(format: Format) -> Result<ExitCode> {
         Severity::High,
     ))?;
     match format {
-        Format::Text => println!("{}", render_text(&report)),
-        Format::Json => print!("{}", to_json(&report)),
+        Format::Text => emitln(&render_text(&report)),
+        Format::Json => emit(&to_json(&report)),
     }
     Ok(ExitCode::SUCCESS)
 }

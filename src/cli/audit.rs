@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pgtls_model::Severity;
 
+use super::emit;
 use super::{ConnArgs, Format};
 use crate::audit::{self, AuditOptions};
 use crate::offline::OfflineInput;
@@ -61,8 +62,8 @@ pub fn run(a: AuditArgs) -> Result<ExitCode> {
     opts.probe_ca = a.ca;
     let report = audit::run(&opts)?;
     match a.format {
-        Format::Text => print!("{}", render_text(&report)),
-        Format::Json => print!("{}", to_json(&report)),
+        Format::Text => emit(&render_text(&report)),
+        Format::Json => emit(&to_json(&report)),
     }
     Ok(if report.summary.failed {
         ExitCode::from(1)

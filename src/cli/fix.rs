@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use super::{emit, emitln};
 use super::{ConnArgs, Format};
 use crate::fix::{self, FixOptions, MinTls, Via};
 
@@ -96,8 +97,8 @@ pub fn run(a: FixArgs) -> Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
     }
     match a.format {
-        Format::Text => print!("{}", fix::render_text(&outcome)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&outcome)?),
+        Format::Text => emit(&fix::render_text(&outcome)),
+        Format::Json => emitln(&serde_json::to_string_pretty(&outcome)?),
     }
     Ok(ExitCode::from(outcome.exit_code()))
 }

@@ -61,6 +61,31 @@ pub enum Format {
     Json,
 }
 
+/// Write command output. A reader that went away (`pgtls ... | head`) is
+/// not an error: the rest of the output is dropped and the command goes on
+/// to its end (the demo still stops its cluster), instead of the panic
+/// `print!` gives on a broken pipe.
+pub fn emit(s: &str) {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+    if CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("pgtls: error: writing the output: {e}");
+        }
+    }
+}
+
+/// [`emit`] with a newline.
+pub fn emitln(s: &str) {
+    emit(&format!("{s}\n"));
+}
+
 /// Exit status 2: the command could not run.
 pub fn fail(e: &anyhow::Error) -> ExitCode {
     eprintln!("pgtls: error: {e:#}");

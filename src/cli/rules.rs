@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 
 use super::Format;
+use super::{emit, emitln};
 use crate::checks::registry;
 
 #[derive(clap::Args, Debug)]
@@ -22,7 +23,7 @@ pub struct ExplainArgs {
 pub fn run_rules(a: RulesArgs) -> Result<ExitCode> {
     let docs = registry::all();
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&docs)?),
+        Format::Json => emitln(&serde_json::to_string_pretty(&docs)?),
         Format::Text => {
             let mut t = crate::report::Table::new(&["code", "severity", "name", "summary"]);
             for d in &docs {
@@ -33,11 +34,11 @@ pub fn run_rules(a: RulesArgs) -> Result<ExitCode> {
                     d.summary.to_string(),
                 ]);
             }
-            print!("{}", t.render(""));
-            println!(
-                "\n{} checks. `pgtls explain CODE` prints one in full.",
+            emit(&format!(
+                "{}\n{} checks. `pgtls explain CODE` prints one in full.\n",
+                t.render(""),
                 docs.len()
-            );
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -48,14 +49,16 @@ pub fn run_explain(a: ExplainArgs) -> Result<ExitCode> {
         bail!("no check named {} (see `pgtls rules`)", a.code);
     };
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(d)?),
+        Format::Json => emitln(&serde_json::to_string_pretty(d)?),
         Format::Text => {
-            println!("{} {} (default severity: {})\n", d.code, d.name, d.severity);
-            println!("{}\n", d.summary);
-            println!("Why it matters\n  {}\n", d.why);
-            println!("Example\n  {}\n", d.example);
-            println!(
-                "Fix ({})\n  {}",
+            emitln(&format!(
+                "{} {} (default severity: {})\n\n{}\n\nWhy it matters\n  {}\n\nExample\n  {}\n\nFix ({})\n  {}",
+                d.code,
+                d.name,
+                d.severity,
+                d.summary,
+                d.why,
+                d.example,
                 match d.fix_safety {
                     pgtls_model::FixSafety::None => "manual",
                     pgtls_model::FixSafety::Safe => "automatic fix: safe",
@@ -63,7 +66,7 @@ pub fn run_explain(a: ExplainArgs) -> Result<ExitCode> {
                         "automatic fix: unsafe, review the impact preview",
                 },
                 d.fix
-            );
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)
