@@ -243,3 +243,20 @@ fn a_lone_pg_hba_conf_does_not_invent_server_settings() {
     assert_eq!(codes, vec!["PGT301"], "ssl is unknown, not off: {v:#}");
     assert_eq!(v["server"]["version_num"], 160000);
 }
+
+#[test]
+fn conf_options_with_a_live_server_are_refused_not_ignored() {
+    let out = common::pgtls(&[
+        "audit",
+        "-d",
+        "host=127.0.0.1 port=1",
+        "--conf",
+        "postgresql.conf",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("are for offline audits"),
+        "{}",
+        common::stderr(&out)
+    );
+}

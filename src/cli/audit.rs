@@ -52,6 +52,11 @@ pub fn run(a: AuditArgs) -> Result<ExitCode> {
     };
     let has_offline =
         offline.config_dir.is_some() || offline.hba.is_some() || offline.conf.is_some();
+    if a.conn.given() && (offline.config_dir.is_some() || offline.conf.is_some()) {
+        anyhow::bail!(
+            "--config-dir and --conf are for offline audits: with a live server (-d/-h/-p/-U) the settings come from the server itself (--hba FILE may still replace its pg_hba.conf)"
+        );
+    }
     let live = if a.conn.given() || !has_offline {
         Some(a.conn.to_spec(&|k| std::env::var(k).ok())?)
     } else {
