@@ -204,6 +204,17 @@ pub enum FileState {
     Unknown,
 }
 
+impl std::fmt::Display for FileState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileState::Readable => f.write_str("readable"),
+            FileState::Missing => f.write_str("does not exist"),
+            FileState::Unreadable(e) => write!(f, "cannot be read: {e}"),
+            FileState::Unknown => f.write_str("cannot be checked from here"),
+        }
+    }
+}
+
 impl FileState {
     /// Inspect a path on this host.
     pub fn of_path(path: &std::path::Path) -> FileState {

@@ -378,7 +378,7 @@ pub fn make_plan(opts: &FixOptions) -> Result<(Plan, PlanContext)> {
             .iter()
             .filter(|f| f.setting == "ssl_cert_file" || f.setting == "ssl_key_file")
             .filter(|f| f.state != FileState::Readable)
-            .map(|f| format!("{} {} ({:?})", f.setting, f.path, f.state))
+            .map(|f| format!("{} {} ({})", f.setting, f.path, f.state))
             .collect();
         let known = facts
             .ssl_files
