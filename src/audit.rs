@@ -40,17 +40,7 @@ fn probe_target(opts: &AuditOptions, facts: &ServerFacts) -> Option<String> {
     if let Some(Some(t)) = &opts.probe {
         return Some(t.clone());
     }
-    let spec = opts.live.as_ref()?;
-    let port = facts
-        .setting("port")
-        .and_then(|p| p.value.parse::<u16>().ok())
-        .or(spec.hosts.first().map(|h| h.1))?;
-    let host = spec
-        .hosts
-        .iter()
-        .find(|(h, _)| !h.starts_with('/'))
-        .map(|(h, _)| h.clone())
-        .unwrap_or_else(|| "127.0.0.1".into());
+    let (host, port) = opts.live.as_ref()?.tcp_endpoint(facts.port());
     Some(if host.contains(':') {
         format!("[{host}]:{port}")
     } else {

@@ -46,6 +46,11 @@ impl ServerFacts {
             .and_then(|s| pgtls_conf::parse_bool(&s.value))
     }
 
+    /// The server's `port` setting, when read.
+    pub fn port(&self) -> Option<u16> {
+        self.setting("port").and_then(|p| p.value.parse().ok())
+    }
+
     pub fn ssl_on(&self) -> Option<bool> {
         self.setting_bool("ssl")
     }

@@ -383,18 +383,7 @@ fn verify(ctx: &mut PlanContext, out: &mut FixOutcome) -> Result<()> {
     }
     // 3. From the network: plaintext refused where the plan says so, TLS accepted.
     if let Some(spec) = ctx.spec.clone() {
-        let port = ctx
-            .facts
-            .setting("port")
-            .and_then(|p| p.value.parse::<u16>().ok())
-            .or(spec.hosts.first().map(|h| h.1))
-            .unwrap_or(5432);
-        let host = spec
-            .hosts
-            .iter()
-            .find(|(h, _)| !h.starts_with('/'))
-            .map(|(h, _)| h.clone())
-            .unwrap_or_else(|| "127.0.0.1".into());
+        let (host, port) = spec.tcp_endpoint(ctx.facts.port());
         let Ok(addr) = host.parse::<std::net::IpAddr>() else {
             return Ok(());
         };

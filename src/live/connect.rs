@@ -25,6 +25,22 @@ pub struct ConnectSpec {
 }
 
 impl ConnectSpec {
+    /// Where the server answers over TCP: the first TCP host of this spec,
+    /// else (a Unix socket on the server's own host) 127.0.0.1; the port is
+    /// the server's `port` setting when known.
+    pub fn tcp_endpoint(&self, server_port: Option<u16>) -> (String, u16) {
+        let port = server_port
+            .or(self.hosts.first().map(|h| h.1))
+            .unwrap_or(5432);
+        let host = self
+            .hosts
+            .iter()
+            .find(|(h, _)| !h.starts_with('/'))
+            .map(|(h, _)| h.clone())
+            .unwrap_or_else(|| "127.0.0.1".into());
+        (host, port)
+    }
+
     /// `user@host:port/db`, for messages. Never contains the password.
     pub fn describe(&self) -> String {
         let hosts: Vec<String> = self

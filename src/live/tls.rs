@@ -30,26 +30,26 @@ pub fn client_config(verification: Verification, root_cert: Option<&Path>) -> Re
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .context("TLS protocol versions")?;
-    let config = match verification {
-        Verification::None => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-            .with_no_client_auth(),
+    let (chain, pinned) = match verification {
+        Verification::None => (None, Vec::new()),
         Verification::Chain | Verification::Full => {
             let (roots, pinned) = load_roots(root_cert)?;
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .context("building the certificate verifier")?;
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(LibpqVerifier {
-                    inner: webpki,
-                    pinned,
-                    check_name: verification == Verification::Full,
-                }))
-                .with_no_client_auth()
+            let webpki =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .context("building the certificate verifier")?;
+            (Some(webpki), pinned)
         }
     };
+    let config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(LibpqVerifier {
+            chain,
+            pinned,
+            check_name: verification == Verification::Full,
+            provider,
+        }))
+        .with_no_client_auth();
     Ok(config)
 }
 
@@ -74,63 +74,18 @@ fn load_roots(root_cert: Option<&Path>) -> Result<(RootCertStore, Vec<Certificat
     Ok((roots, pinned))
 }
 
-#[derive(Debug)]
-struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// libpq's `verify-ca` (`check_name` false: a host-name mismatch is
-/// accepted) and `verify-full`. Like OpenSSL under libpq, a self-signed
-/// server certificate that is itself in `sslrootcert` verifies (webpki
-/// alone refuses a CA used as an end entity).
+/// libpq's certificate checks: none (`chain` is `None`: `require` without
+/// a root certificate), `verify-ca` (`check_name` false: a host-name
+/// mismatch is accepted) and `verify-full`. Like OpenSSL under libpq, a
+/// self-signed server certificate that is itself in `sslrootcert` verifies
+/// (webpki alone refuses a CA used as an end entity). Handshake signatures
+/// are always checked.
 #[derive(Debug)]
 struct LibpqVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    chain: Option<Arc<WebPkiServerVerifier>>,
     pinned: Vec<CertificateDer<'static>>,
     check_name: bool,
+    provider: Arc<rustls::crypto::CryptoProvider>,
 }
 
 impl ServerCertVerifier for LibpqVerifier {
@@ -143,10 +98,10 @@ impl ServerCertVerifier for LibpqVerifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         use rustls::CertificateError as C;
-        match self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-        {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(rustls::Error::InvalidCertificate(C::NotValidForName))
             | Err(rustls::Error::InvalidCertificate(C::NotValidForNameContext { .. }))
                 if !self.check_name =>
@@ -179,7 +134,12 @@ impl ServerCertVerifier for LibpqVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -188,10 +148,17 @@ impl ServerCertVerifier for LibpqVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
