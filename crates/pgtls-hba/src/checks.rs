@@ -2,6 +2,7 @@
 //! Pure functions of facts: no file or socket is opened here.
 
 use pgtls_model::{CheckDoc, Finding, FixSafety, Location, Severity};
+use rustc_hash::FxHashMap;
 
 use crate::{AuthMethod, ConnType, ErrorKind, HbaFile, Reachability, RuleReach, Witness};
 
@@ -112,8 +113,17 @@ fn wtext(w: &Witness) -> String {
     s
 }
 
+/// `file:line: raw` (built by hand: `format!` costs more than the rest of
+/// a finding, and a large file has one per line).
 fn raw_evidence(r: &RuleReach) -> String {
-    format!("{}:{}: {}", r.file, r.line, r.raw.trim())
+    let raw = r.raw.trim();
+    let mut s = String::with_capacity(r.file.len() + raw.len() + 14);
+    s.push_str(&r.file);
+    s.push(':');
+    s.push_str(itoa::Buffer::new().format(r.line));
+    s.push_str(": ");
+    s.push_str(raw);
+    s
 }
 
 /// Line errors reported one finding each; beyond this, the rest of a file's
@@ -180,91 +190,38 @@ pub fn findings(file: &HbaFile, reach: &Reachability, ssl_on: bool) -> Vec<Findi
         }
         out.push(f);
     }
-    for r in &reach.rules {
-        let loc = Location::new(r.file.clone(), r.line);
-        let tcp_plain_type = matches!(
-            r.conn_type,
-            ConnType::Host | ConnType::HostNoSsl | ConnType::HostNoGssEnc
-        );
-        if r.plaintext_reachable && tcp_plain_type {
-            let w = r.plaintext_witness.as_ref();
-            let (doc, title) = if r.plaintext_loopback_only {
-                (
-                    &PGT302,
-                    format!(
-                        "{} line admits unencrypted connections from loopback only",
-                        r.conn_type.as_str()
-                    ),
-                )
-            } else {
-                (
-                    &PGT301,
-                    format!(
-                        "{} line admits unencrypted connections",
-                        r.conn_type.as_str()
-                    ),
-                )
-            };
-            let mut f = Finding::new(doc, title)
-                .at(loc.clone())
-                .evidence(raw_evidence(r));
-            if let Some(w) = w {
-                f = f.evidence(format!("reached without encryption by: {}", wtext(w)));
+    // One rule's findings do not depend on another's: two threads for big
+    // files.
+    let rules = &reach.rules;
+    if rules.len() > 20_000 {
+        let (first, second) = rules.split_at(rules.len() / 2);
+        let tail = std::thread::scope(|sc| {
+            let h = sc.spawn(|| {
+                let mut v = Vec::with_capacity(second.len());
+                for r in second {
+                    rule_findings(r, ssl_on, &mut v);
+                }
+                v
+            });
+            for r in first {
+                rule_findings(r, ssl_on, &mut out);
             }
-            out.push(f);
-        }
-        if r.plaintext_reachable && r.method == AuthMethod::Password {
-            let mut f = Finding::new(
-                &PGT304,
-                "cleartext password method on a line reachable without encryption",
-            )
-            .at(loc.clone())
-            .evidence(raw_evidence(r));
-            if let Some(w) = &r.plaintext_witness {
-                f = f.evidence(format!("e.g. {}", wtext(w)));
-            }
-            out.push(f);
-        }
-        if r.conn_type != ConnType::Local
-            && r.method == AuthMethod::Trust
-            && (r.plaintext_matched || r.ssl_matched || r.gss_matched)
-        {
-            let mut f = Finding::new(&PGT305, "trust authentication on a TCP line")
-                .at(loc.clone())
-                .evidence(raw_evidence(r));
-            if r.plaintext_matched && r.plaintext_loopback_only {
-                f = f.severity(Severity::Medium);
-            }
-            out.push(f);
-        }
-        if r.conn_type == ConnType::HostSsl && !ssl_on {
-            out.push(
-                Finding::new(&PGT303, "hostssl line can never match: ssl is off")
-                    .at(loc.clone())
-                    .evidence(raw_evidence(r)),
-            );
-        } else if r.never_matches {
-            let mut f = Finding::new(&PGT307, "line never matches")
-                .at(loc.clone())
-                .evidence(raw_evidence(r));
-            if let Some(why) = &r.reason {
-                f = f.evidence(why.clone());
-            }
-            if r.guard {
-                f = f.severity(Severity::Medium);
-            }
-            out.push(f);
+            h.join().expect("findings thread")
+        });
+        out.extend(tail);
+    } else {
+        for r in rules {
+            rule_findings(r, ssl_on, &mut out);
         }
     }
+    let by_line: FxHashMap<(&str, u32), &RuleReach> = reach
+        .rules
+        .iter()
+        .map(|r| ((r.file.as_str(), r.line), r))
+        .collect();
     for b in &reach.guard_bypasses {
-        let by = reach
-            .rules
-            .iter()
-            .find(|r| r.file == b.by_file && r.line == b.by_line);
-        let guard = reach
-            .rules
-            .iter()
-            .find(|r| r.file == b.guard_file && r.line == b.guard_line);
+        let by = by_line.get(&(b.by_file.as_str(), b.by_line));
+        let guard = by_line.get(&(b.guard_file.as_str(), b.guard_line));
         let mut f = Finding::new(
             &PGT308,
             format!(
@@ -288,4 +245,80 @@ pub fn findings(file: &HbaFile, reach: &Reachability, ssl_on: bool) -> Vec<Findi
         out.push(f);
     }
     out
+}
+
+/// The findings about one rule.
+fn rule_findings(r: &RuleReach, ssl_on: bool, out: &mut Vec<Finding>) {
+    let loc = || Location::new(r.file.clone(), r.line);
+    let tcp_plain_type = matches!(
+        r.conn_type,
+        ConnType::Host | ConnType::HostNoSsl | ConnType::HostNoGssEnc
+    );
+    if r.plaintext_reachable && tcp_plain_type {
+        let w = r.plaintext_witness.as_ref();
+        let (doc, title) = if r.plaintext_loopback_only {
+            (
+                &PGT302,
+                format!(
+                    "{} line admits unencrypted connections from loopback only",
+                    r.conn_type.as_str()
+                ),
+            )
+        } else {
+            (
+                &PGT301,
+                format!(
+                    "{} line admits unencrypted connections",
+                    r.conn_type.as_str()
+                ),
+            )
+        };
+        let mut f = Finding::new(doc, title).at(loc()).evidence(raw_evidence(r));
+        if let Some(w) = w {
+            f = f.evidence(format!("reached without encryption by: {}", wtext(w)));
+        }
+        out.push(f);
+    }
+    if r.plaintext_reachable && r.method == AuthMethod::Password {
+        let mut f = Finding::new(
+            &PGT304,
+            "cleartext password method on a line reachable without encryption",
+        )
+        .at(loc())
+        .evidence(raw_evidence(r));
+        if let Some(w) = &r.plaintext_witness {
+            f = f.evidence(format!("e.g. {}", wtext(w)));
+        }
+        out.push(f);
+    }
+    if r.conn_type != ConnType::Local
+        && r.method == AuthMethod::Trust
+        && (r.plaintext_matched || r.ssl_matched || r.gss_matched)
+    {
+        let mut f = Finding::new(&PGT305, "trust authentication on a TCP line")
+            .at(loc())
+            .evidence(raw_evidence(r));
+        if r.plaintext_matched && r.plaintext_loopback_only {
+            f = f.severity(Severity::Medium);
+        }
+        out.push(f);
+    }
+    if r.conn_type == ConnType::HostSsl && !ssl_on {
+        out.push(
+            Finding::new(&PGT303, "hostssl line can never match: ssl is off")
+                .at(loc())
+                .evidence(raw_evidence(r)),
+        );
+    } else if r.never_matches {
+        let mut f = Finding::new(&PGT307, "line never matches")
+            .at(loc())
+            .evidence(raw_evidence(r));
+        if let Some(why) = &r.reason {
+            f = f.evidence(why.clone());
+        }
+        if r.guard {
+            f = f.severity(Severity::Medium);
+        }
+        out.push(f);
+    }
 }

@@ -553,3 +553,45 @@ pub fn bench_file(seed: u64, n: usize) -> String {
     }
     s
 }
+
+/// A large generated file in which nearly every rule is reachable: one
+/// application per line (its own database and role, a /32 or /24 or an
+/// IPv6 /64), like a fleet's generated pg_hba.conf, with a plaintext guard
+/// near the top that loopback lines precede, and a final reject. Unlike
+/// [`bench_file`], whose catch-all lines shadow most of the file early, the
+/// analysis here has to place every rule's space.
+pub fn bench_file_reachable(seed: u64, n: usize) -> String {
+    let mut r = Rng::new(seed);
+    let mut s = String::with_capacity(n * 70);
+    s.push_str("local all postgres peer\nhost all all 127.0.0.1/32 scram-sha-256\n");
+    s.push_str("hostnossl all all 0.0.0.0/0 reject\n");
+    for i in 0..n.saturating_sub(4) {
+        let ty = *r.pick(&["hostssl", "hostssl", "hostssl", "host", "hostnossl"]);
+        let db = match r.below(6) {
+            0 => format!("app{i},app{i}_ro"),
+            1 => "sameuser".to_string(),
+            2 => format!("db{}", r.below(2000)),
+            _ => format!("app{i}"),
+        };
+        let user = match r.below(8) {
+            0 => format!("+team{}", r.below(200)),
+            1 => format!("svc{i},svc{i}_ro"),
+            _ => format!("svc{i}"),
+        };
+        let method = *r.pick(&["scram-sha-256", "scram-sha-256", "cert", "md5", "reject"]);
+        let method = if method == "cert" && ty != "hostssl" {
+            "scram-sha-256"
+        } else {
+            method
+        };
+        let addr = match r.below(5) {
+            0 => format!("10.{}.{}.0/24", r.below(256), r.below(256)),
+            1 => format!("fd00:{:x}:{:x}::/64", r.below(65536), r.below(65536)),
+            2 => format!("172.16.{}.0 255.255.255.0", r.below(256)),
+            _ => format!("10.{}.{}.{}/32", r.below(256), r.below(256), r.below(256)),
+        };
+        s.push_str(&format!("{ty} {db} {user} {addr} {method}  # app {i}\n"));
+    }
+    s.push_str("host all all all reject\n");
+    s
+}

@@ -277,7 +277,8 @@ fn next_token(line: &[u8], pos: &mut usize, max_token: usize) -> Result<Option<R
     while c != 0 && (blank(c) || c == b',') {
         c = get(pos);
     }
-    let mut buf: Vec<u8> = Vec::with_capacity(16);
+    // allocated on first use: exactly sized for the common one-run token
+    let mut buf: Vec<u8> = Vec::new();
     let (mut in_quote, mut was_quote, mut saw_quote) = (false, false, false);
     let mut initial_quote = false;
     let mut terminating_comma = false;
@@ -296,7 +297,11 @@ fn next_token(line: &[u8], pos: &mut usize, max_token: usize) -> Result<Option<R
             };
             let take = (end - start).min(room);
             if take > 0 {
-                buf.extend_from_slice(&line[start..start + take]);
+                if buf.is_empty() {
+                    buf = line[start..start + take].to_vec();
+                } else {
+                    buf.extend_from_slice(&line[start..start + take]);
+                }
                 *pos = start + take;
                 c = get(pos);
                 continue;
@@ -356,22 +361,49 @@ pub(crate) fn into_text(v: Vec<u8>) -> String {
     }
 }
 
+/// Where tokenized lines go: each is handed to `f` as soon as it is
+/// tokenized (the parser parses it while its tokens are still in cache, and
+/// a large file never holds all its token lists at once).
+pub(crate) struct Sink<'f, T> {
+    items: Vec<T>,
+    f: &'f (dyn Fn(TokLine) -> T + Sync),
+}
+
+impl<T> Sink<'_, T> {
+    fn push(&mut self, tl: TokLine) {
+        self.items.push((self.f)(tl));
+    }
+    fn reserve(&mut self, n: usize) {
+        self.items.reserve(n);
+    }
+}
+
 impl Tokenizer<'_> {
-    /// Tokenize the top-level file (or given text).
-    pub fn top(&mut self, file: &str, text: Option<&[u8]>) -> Result<Vec<TokLine>, String> {
-        let mut out = Vec::new();
+    /// Tokenize the top-level file (or given text); `f` turns each line
+    /// into the caller's item, in file order.
+    pub fn top<T: Send>(
+        &mut self,
+        file: &str,
+        text: Option<&[u8]>,
+        f: &(dyn Fn(TokLine) -> T + Sync),
+    ) -> Result<Vec<T>, String> {
+        let mut sink = Sink {
+            items: Vec::new(),
+            f,
+        };
+        let out = &mut sink;
         match text {
-            Some(b) => self.tokenize_top(file, b, &mut out),
+            Some(b) => self.tokenize_top(file, b, out),
             None => match read_content(file, self.opts) {
-                Ok(Content::Bytes(b)) => self.tokenize_top(file, &b, &mut out),
-                Ok(Content::Dir) => self.tokenize_dir_as_file(file, 0, &mut out),
+                Ok(Content::Bytes(b)) => self.tokenize_top(file, &b, out),
+                Ok(Content::Dir) => self.tokenize_dir_as_file(file, 0, out),
                 Err(e) => return Err(format!("could not open file \"{file}\": {e}")),
             },
         }
-        Ok(out)
+        Ok(sink.items)
     }
 
-    fn tokenize_dir_as_file(&mut self, file: &str, depth: u32, out: &mut Vec<TokLine>) {
+    fn tokenize_dir_as_file<T: Send>(&mut self, file: &str, depth: u32, out: &mut Sink<'_, T>) {
         if self.feat.max_line > 0 {
             // 12.0/13.1 (fgets reader): the read error is a line-1 entry.
             let msg = format!("could not read file \"{file}\": Is a directory");
@@ -383,7 +415,7 @@ impl Tokenizer<'_> {
 
     /// The top file: large files without `@` references or include
     /// directives are tokenized in two halves on two threads.
-    fn tokenize_top(&mut self, file: &str, bytes: &[u8], out: &mut Vec<TokLine>) {
+    fn tokenize_top<T: Send>(&mut self, file: &str, bytes: &[u8], out: &mut Sink<'_, T>) {
         let simple = bytes.len() > (1 << 20)
             && memchr::memchr(b'@', bytes).is_none()
             && memchr::memmem::find(bytes, b"include").is_none();
@@ -394,7 +426,10 @@ impl Tokenizer<'_> {
         let second = lines.split_off(lines.len() / 2);
         out.reserve(lines.len() + second.len());
         let (feat, opts) = (self.feat, self.opts);
-        let mut out2 = Vec::new();
+        let mut out2 = Sink {
+            items: Vec::new(),
+            f: out.f,
+        };
         std::thread::scope(|sc| {
             let h = sc.spawn(|| {
                 let mut t = Tokenizer {
@@ -407,28 +442,28 @@ impl Tokenizer<'_> {
             self.tokenize_lines(file, lines, 0, out);
             h.join().expect("tokenizer thread");
         });
-        out.append(&mut out2);
+        out.items.append(&mut out2.items);
     }
 
-    fn tokenize_bytes(
+    fn tokenize_bytes<T: Send>(
         &mut self,
         file: &str,
         bytes: &[u8],
         read_error: Option<&str>,
         depth: u32,
-        out: &mut Vec<TokLine>,
+        out: &mut Sink<'_, T>,
     ) {
         let lines = logical_lines(bytes, &self.feat, read_error);
         out.reserve(lines.len());
         self.tokenize_lines(file, lines, depth, out);
     }
 
-    fn tokenize_lines(
+    fn tokenize_lines<T: Send>(
         &mut self,
         file: &str,
         lines: Vec<Logical>,
         depth: u32,
-        out: &mut Vec<TokLine>,
+        out: &mut Sink<'_, T>,
     ) {
         for l in lines {
             let mut err = l.err;
@@ -479,7 +514,8 @@ impl Tokenizer<'_> {
         depth: u32,
         err: &mut Option<String>,
     ) -> Vec<Token> {
-        let mut tokens = Vec::new();
+        // most fields hold one token (a list grows it)
+        let mut tokens = Vec::with_capacity(1);
         loop {
             let t = match next_token(line, pos, self.feat.max_token) {
                 Err(()) => {
@@ -512,7 +548,11 @@ impl Tokenizer<'_> {
         err: &mut Option<String>,
     ) {
         let full = resolve(outer, name, &self.feat);
-        let mut lines = Vec::new();
+        let keep = |tl: TokLine| tl;
+        let mut lines = Sink {
+            items: Vec::new(),
+            f: &keep,
+        };
         if self.feat.includes {
             if depth > MAX_DEPTH {
                 *err = Some(format!(
@@ -549,7 +589,7 @@ impl Tokenizer<'_> {
                 }
             }
         }
-        for l in lines {
+        for l in lines.items {
             if let Some(e) = l.err {
                 *err = Some(e);
                 break;
@@ -560,13 +600,13 @@ impl Tokenizer<'_> {
         }
     }
 
-    fn include_file(
+    fn include_file<T: Send>(
         &mut self,
         outer: &str,
         name: &str,
         depth: u32,
         missing_ok: bool,
-        out: &mut Vec<TokLine>,
+        out: &mut Sink<'_, T>,
     ) -> Result<(), String> {
         let full = resolve(outer, name, &self.feat);
         if depth > MAX_DEPTH {
@@ -592,12 +632,12 @@ impl Tokenizer<'_> {
         }
     }
 
-    fn include_dir(
+    fn include_dir<T: Send>(
         &mut self,
         outer: &str,
         dir: &str,
         depth: u32,
-        out: &mut Vec<TokLine>,
+        out: &mut Sink<'_, T>,
     ) -> Result<(), String> {
         if dir
             .bytes()

@@ -481,7 +481,25 @@ fn parse_impl(file: &str, text: Option<&[u8]>, opts: &ParseOptions) -> HbaFile {
         notes: Vec::new(),
         from_view: false,
     };
-    let lines = match tk.top(file, text) {
+    // parse_hba_line is independent per line: each line is parsed as soon
+    // as it is tokenized (on the tokenizer's threads for big files)
+    type Parsed = Result<HbaRule, Box<(parser::Fail, lexer::TokLine)>>;
+    let parse_one = |tl: lexer::TokLine| -> (Option<String>, Parsed) {
+        match tl.err.clone() {
+            Some(e) => (
+                Some(e.clone()),
+                Err(Box::new((
+                    parser::Fail {
+                        view: Some(e.clone()),
+                        log: e,
+                    },
+                    tl,
+                ))),
+            ),
+            None => (None, parser::parse_line(tl, &feat, opts)),
+        }
+    };
+    let parsed = match tk.top(file, text, &parse_one) {
         Ok(l) => l,
         Err(msg) => {
             out.errors.push(HbaError {
@@ -499,39 +517,6 @@ fn parse_impl(file: &str, text: Option<&[u8]>, opts: &ParseOptions) -> HbaFile {
     };
     out.notes = std::mem::take(&mut tk.notes);
     let mut rule_number = 0u32;
-    // parse_hba_line is independent per line: two threads for big files
-    type Parsed = Result<HbaRule, Box<(parser::Fail, lexer::TokLine)>>;
-    let parse_all = |v: Vec<lexer::TokLine>| -> Vec<(Option<String>, Parsed)> {
-        v.into_iter()
-            .map(|tl| match tl.err.clone() {
-                Some(e) => (
-                    Some(e.clone()),
-                    Err(Box::new((
-                        parser::Fail {
-                            view: Some(e.clone()),
-                            log: e,
-                        },
-                        tl,
-                    ))),
-                ),
-                None => (None, parser::parse_line(tl, &feat, opts)),
-            })
-            .collect()
-    };
-    let parsed: Vec<(Option<String>, Parsed)> = if lines.len() > 20_000 {
-        let mut first = lines;
-        let second = first.split_off(first.len() / 2);
-        let second_len = second.len();
-        std::thread::scope(|sc| {
-            let h = sc.spawn(|| parse_all(second));
-            let mut a = Vec::with_capacity(first.len() + second_len);
-            a.extend(parse_all(first));
-            a.extend(h.join().expect("parser thread"));
-            a
-        })
-    } else {
-        parse_all(lines)
-    };
     out.rules.reserve(parsed.len());
     out.entries.reserve(parsed.len());
     for (tok_err, res) in parsed {

@@ -162,18 +162,16 @@ fn parse_inner(
     let Some(dbs) = fi.next() else {
         return Err(fail("end-of-line before database specification"));
     };
-    let mut databases = Vec::with_capacity(dbs.len());
-    for mut d in dbs {
-        compile_regex(&mut d, feat)?;
-        databases.push(d);
+    let mut databases = dbs;
+    for d in &mut databases {
+        compile_regex(d, feat)?;
     }
     let Some(us) = fi.next() else {
         return Err(fail("end-of-line before role specification"));
     };
-    let mut users = Vec::with_capacity(us.len());
-    for mut u in us {
-        compile_regex(&mut u, feat)?;
-        users.push(u);
+    let mut users = us;
+    for u in &mut users {
+        compile_regex(u, feat)?;
     }
 
     let mut address = Address::None;

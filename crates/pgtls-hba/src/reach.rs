@@ -17,6 +17,7 @@
 //! interfaces decide) and never cover anything for later rules.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -329,7 +330,7 @@ impl Iv {
     }
 
     /// Rules that contributed to the intervals over [a,b] (at most `max`).
-    fn owners(&self, a: u128, b: u128, max: usize, out: &mut Vec<u32>) {
+    fn owners(&self, a: u128, b: u128, max: usize, out: &mut Owners) {
         let start = self.seg_at(a).map_or(a, |s| s.lo);
         let mut visit = |s: &Seg| -> bool {
             if s.hi >= a {
@@ -441,10 +442,16 @@ fn gaps(covers: &[&Iv], lo: u128, hi: u128, max: usize) -> (Vec<(u128, u128)>, b
 
 // ------------------------------------------------------------ addresses
 
+type Ranges = SmallVec<[(bool, u128, u128); 2]>;
+/// Up to five earlier rules that take a rule's space.
+type Owners = SmallVec<[u32; 5]>;
+type UKs = SmallVec<[UK; 3]>;
+type DKs = SmallVec<[DK; 3]>;
+
 #[derive(Clone, Debug)]
 enum AddrSpec {
     /// (is_v6, lo, hi) inclusive ranges.
-    Ranges(Vec<(bool, u128, u128)>),
+    Ranges(Ranges),
     /// Host name, or samehost / samenet without interfaces.
     Symbolic(String),
 }
@@ -508,19 +515,21 @@ fn noncontiguous(addr: IpAddr, mask: IpAddr, limit: usize) -> Option<Vec<(bool, 
 
 fn addr_spec(r: &HbaRule, o: &AnalyzeOptions, notes: &mut Vec<String>) -> AddrSpec {
     match &r.address {
-        Address::None => AddrSpec::Ranges(vec![(false, 0, 0)]),
-        Address::All => AddrSpec::Ranges(vec![(false, 0, V4_MAX), (true, 0, V6_MAX)]),
+        Address::None => AddrSpec::Ranges(smallvec::smallvec![(false, 0, 0)]),
+        Address::All => {
+            AddrSpec::Ranges(smallvec::smallvec![(false, 0, V4_MAX), (true, 0, V6_MAX)])
+        }
         Address::Ip { addr, mask, .. } => match range_of(*addr, *mask) {
-            Some(x) => AddrSpec::Ranges(vec![x]),
+            Some(x) => AddrSpec::Ranges(smallvec::smallvec![x]),
             None => match noncontiguous(*addr, *mask, 4096) {
-                Some(v) => AddrSpec::Ranges(v),
+                Some(v) => AddrSpec::Ranges(v.into()),
                 None => {
                     notes.push(format!(
                         "non-contiguous mask {} splits into too many ranges: only its first address is analysed",
                         ip::ntop(*mask)
                     ));
                     let a = ip::to_u128(*addr) & ip::to_u128(*mask);
-                    AddrSpec::Ranges(vec![(addr.is_ipv6(), a, a)])
+                    AddrSpec::Ranges(smallvec::smallvec![(addr.is_ipv6(), a, a)])
                 }
             },
         },
@@ -557,7 +566,7 @@ fn addr_spec(r: &HbaRule, o: &AnalyzeOptions, notes: &mut Vec<String>) -> AddrSp
                             .collect::<Vec<_>>()
                             .join(", ")
                     ));
-                    AddrSpec::Ranges(v)
+                    AddrSpec::Ranges(v.into())
                 }
                 None => {
                     notes.push(format!(
@@ -671,11 +680,12 @@ fn dbs_desc(r: &HbaRule, dt: usize) -> String {
 
 #[derive(Clone)]
 struct Ctx<'a> {
-    names: Interner,
-    user_res: Vec<regex::Regex>,
-    db_res: Vec<regex::Regex>,
-    user_re_idx: HashMap<String, u32>,
-    db_re_idx: HashMap<String, u32>,
+    // Read-only after `new` and shared by the sweep threads' clones.
+    names: Arc<Interner>,
+    user_res: Arc<Vec<regex::Regex>>,
+    db_res: Arc<Vec<regex::Regex>>,
+    user_re_idx: Arc<HashMap<String, u32>>,
+    db_re_idx: Arc<HashMap<String, u32>>,
     re_cache_u: HashMap<String, Vec<u32>>,
     re_cache_d: HashMap<String, Vec<u32>>,
     fresh_user: String,
@@ -705,12 +715,39 @@ fn fresh(base: &str, taken: &dyn Fn(&str) -> usize) -> String {
 
 impl<'a> Ctx<'a> {
     fn new(file: &'a HbaFile, roles: Option<&'a Roles>) -> Ctx<'a> {
+        let mut names = Interner::default();
+        let (mut user_res, mut db_res) = (Vec::new(), Vec::new());
+        let (mut user_re_idx, mut db_re_idx) = (HashMap::new(), HashMap::new());
+        for r in &file.rules {
+            for t in &r.users {
+                if let Some(re) = &t.regex {
+                    if !user_re_idx.contains_key(&t.text) {
+                        user_re_idx.insert(t.text.clone(), user_res.len() as u32);
+                        user_res.push(re.clone());
+                    }
+                } else if let Some(g) = t.group() {
+                    names.intern(g);
+                } else {
+                    names.intern(&t.text);
+                }
+            }
+            for t in &r.databases {
+                if let Some(re) = &t.regex {
+                    if !db_re_idx.contains_key(&t.text) {
+                        db_re_idx.insert(t.text.clone(), db_res.len() as u32);
+                        db_res.push(re.clone());
+                    }
+                } else {
+                    names.intern(&t.text);
+                }
+            }
+        }
         let mut c = Ctx {
-            names: Interner::default(),
-            user_res: Vec::new(),
-            db_res: Vec::new(),
-            user_re_idx: HashMap::new(),
-            db_re_idx: HashMap::new(),
+            names: Arc::new(names),
+            user_res: Arc::new(user_res),
+            db_res: Arc::new(db_res),
+            user_re_idx: Arc::new(user_re_idx),
+            db_re_idx: Arc::new(db_re_idx),
             re_cache_u: HashMap::new(),
             re_cache_d: HashMap::new(),
             fresh_user: String::new(),
@@ -718,31 +755,6 @@ impl<'a> Ctx<'a> {
             fresh_role: String::new(),
             roles,
         };
-        for r in &file.rules {
-            for t in &r.users {
-                if let Some(re) = &t.regex {
-                    if !c.user_re_idx.contains_key(&t.text) {
-                        c.user_re_idx
-                            .insert(t.text.clone(), c.user_res.len() as u32);
-                        c.user_res.push(re.clone());
-                    }
-                } else if let Some(g) = t.group() {
-                    c.names.intern(g);
-                } else {
-                    c.names.intern(&t.text);
-                }
-            }
-            for t in &r.databases {
-                if let Some(re) = &t.regex {
-                    if !c.db_re_idx.contains_key(&t.text) {
-                        c.db_re_idx.insert(t.text.clone(), c.db_res.len() as u32);
-                        c.db_res.push(re.clone());
-                    }
-                } else {
-                    c.names.intern(&t.text);
-                }
-            }
-        }
         let names = &c.names;
         let (ur, dr) = (&c.user_res, &c.db_res);
         let score_u = |s: &str| {
@@ -799,8 +811,8 @@ impl<'a> Ctx<'a> {
         v
     }
 
-    fn rule_keys(&self, r: &HbaRule) -> (Vec<UK>, Vec<DK>) {
-        let mut uks = Vec::new();
+    fn rule_keys(&self, r: &HbaRule) -> (UKs, DKs) {
+        let mut uks = UKs::new();
         for t in &r.users {
             let k = if let Some(g) = t.group() {
                 UK::Group(self.names.get(g).unwrap())
@@ -815,7 +827,7 @@ impl<'a> Ctx<'a> {
                 uks.push(k);
             }
         }
-        let mut dks = Vec::new();
+        let mut dks = DKs::new();
         for t in &r.databases {
             let k = if t.is_keyword("all") {
                 DK::All
@@ -920,8 +932,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Index keys a witness matches.
-    fn witness_keys(&mut self, w: &W) -> (Vec<UK>, Vec<DK>) {
-        let mut uks = vec![UK::All];
+    fn witness_keys(&mut self, w: &W) -> (UKs, DKs) {
+        let mut uks: UKs = smallvec::smallvec![UK::All];
         if let Some(i) = self.names.get(&w.user) {
             uks.push(UK::Lit(i));
         }
@@ -937,7 +949,7 @@ impl<'a> Ctx<'a> {
         for i in self.ure(&w.user) {
             uks.push(UK::Re(i));
         }
-        let mut dks = Vec::new();
+        let mut dks = DKs::new();
         if w.repl {
             dks.push(DK::Repl);
         } else {
@@ -1048,23 +1060,12 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         .enumerate()
         .map(|(i, r)| addr_spec(r, opts, &mut notes_per_rule[i]))
         .collect();
-    let keys: Vec<(Vec<UK>, Vec<DK>)> = file.rules.iter().map(|r| ctx.rule_keys(r)).collect();
-    // witnesses that match their rule, with the index keys they hit
-    let prep: Vec<Prep> = file
-        .rules
-        .iter()
-        .map(|r| {
-            let ws = ctx.witnesses(r, WITNESS_LIMIT);
-            let mut v = Vec::with_capacity(ws.len());
-            for w in ws {
-                if ctx.rule_matches(r, &w) {
-                    let (u, d) = ctx.witness_keys(&w);
-                    v.push((w, u, d));
-                }
-            }
-            v
-        })
-        .collect();
+    let keys: Vec<(UKs, DKs)> = file.rules.iter().map(|r| ctx.rule_keys(r)).collect();
+    // witnesses that match their rule, with the index keys they hit: made
+    // when a sweep first needs them (a rule that an earlier catch-all
+    // already covers never does)
+    let prep: Vec<OnceLock<Prep>> = (0..n).map(|_| OnceLock::new()).collect();
+    let guard_index = GuardIndex::new(&file.rules, &specs);
     let mut kinds = vec![Kind::Local, Kind::Plain];
     if opts.ssl_on {
         kinds.push(Kind::Ssl);
@@ -1072,17 +1073,10 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
     if opts.gss_build {
         kinds.push(Kind::Gss);
     }
-    let guards: Vec<usize> = (0..n)
-        .filter(|&i| {
-            let r = &file.rules[i];
-            r.conn_type == ConnType::HostNoSsl && r.method == AuthMethod::Reject
-        })
-        .collect();
-
     // results[kind][rule]
     // matched[kind][rule]; details (witness, region) only for plaintext
     let mut matched: Vec<Vec<bool>> = vec![vec![false; n]; kinds.len()];
-    let mut shadow: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
+    let mut shadow: Vec<Owners> = vec![Owners::new(); n];
 
     // The plaintext sweep (with guard analysis) here, the other kinds on a
     // second thread: the sweeps are independent.
@@ -1102,7 +1096,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
             .filter(|&k| !(k == Kind::Gss && gss_like_plain))
             .filter(|&k| k != Kind::Local || has_local)
             .collect();
-        let (specs, prep, keys, guards) = (&specs, &prep, &keys, &guards);
+        let (specs, prep, keys, guards) = (&specs, &prep, &keys, &guard_index);
         let ctx1 = &mut ctx;
         std::thread::scope(|sc| {
             let h = sc.spawn(move || {
@@ -1128,8 +1122,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
             _ => &plain_out,                 // Plain, or GSS that equals it
         };
         matched[ki] = out.matched.clone();
-        for (i, v) in &out.shadow {
-            let e = shadow.entry(*i).or_default();
+        for (e, v) in shadow.iter_mut().zip(&out.shadow) {
             for o in v {
                 if !e.contains(o) && e.len() < 5 {
                     e.push(*o);
@@ -1138,97 +1131,45 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         }
     }
     let mut plain_hits = plain_out.plain_hits;
+    plain_hits.resize_with(n, || None);
     let bypasses = plain_out.bypasses;
     let guard_truncated = plain_out.guard_truncated;
 
-    let kidx = |k: Kind| kinds.iter().position(|&x| x == k);
-    let mut rules = Vec::with_capacity(n);
-    let mut regions = Vec::new();
-    #[allow(clippy::needless_range_loop)]
-    for i in 0..n {
-        let r = &file.rules[i];
-        let got = |k: Kind| kidx(k).is_some_and(|ki| matched[ki][i]);
-        let mut plain = plain_hits.remove(&i);
-        let any = [Kind::Local, Kind::Plain, Kind::Ssl, Kind::Gss]
-            .iter()
-            .any(|&k| got(k));
-        let mut shadowed_by: Vec<String> = shadow
-            .get(&i)
-            .filter(|_| !any)
-            .map(|v| {
-                let mut v = v.clone();
-                v.sort();
-                v.dedup();
-                // Name only rules whose addresses meet this one's: the sweep
-                // records every rule seen in a cell's history, which can
-                // include disjoint ranges.
-                v.retain(|&o| addresses_meet(&file.rules[o as usize].address, &r.address));
-                v.iter()
-                    .map(|&o| {
-                        let x = &file.rules[o as usize];
-                        if x.file == r.file {
-                            format!("line {}", x.line)
-                        } else {
-                            format!("{}:{}", x.file, x.line)
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let reason = if any {
-            None
-        } else if r.conn_type == ConnType::HostSsl && !opts.ssl_on {
-            shadowed_by.clear();
-            Some("hostssl record cannot match because SSL is disabled (ssl = off)".to_string())
-        } else if r.conn_type == ConnType::HostGssEnc && !opts.gss_build {
-            shadowed_by.clear();
-            Some("hostgssenc record cannot match: the server is built without GSSAPI".to_string())
-        } else if !shadowed_by.is_empty() {
-            Some(format!(
-                "fully shadowed by earlier rules: {}",
-                shadowed_by.join(", ")
-            ))
-        } else {
-            Some("no connection can match it (its users, databases or addresses are never reachable)".to_string())
-        };
-        let plaintext_reachable = got(Kind::Plain) && r.method != AuthMethod::Reject;
-        if plaintext_reachable {
-            if let Some(reg) = plain.as_mut().and_then(|h| h.region.take()) {
-                regions.push(reg);
-            }
+    // Per-rule results, independent of each other: two threads for big files.
+    let flags = |k: Kind| kinds.iter().position(|&x| x == k).map(|ki| &matched[ki]);
+    let got = RuleFlags {
+        local: flags(Kind::Local),
+        plain: flags(Kind::Plain),
+        ssl: flags(Kind::Ssl),
+        gss: flags(Kind::Gss),
+    };
+    let inputs: Vec<(Option<Hit>, Vec<String>)> =
+        plain_hits.into_iter().zip(notes_per_rule).collect();
+    let assemble_range = |start: usize, inputs: Vec<(Option<Hit>, Vec<String>)>| {
+        let mut rules = Vec::with_capacity(inputs.len());
+        let mut regions = Vec::new();
+        for (k, (plain, notes)) in inputs.into_iter().enumerate() {
+            let i = start + k;
+            let (rr, region) = rule_result(file, opts, i, &got, &shadow[i], plain, notes);
+            rules.push(rr);
+            regions.extend(region);
         }
-        let mut notes = std::mem::take(&mut notes_per_rule[i]);
-        if let Address::Ip {
-            addr: IpAddr::V4(_),
-            ..
-        } = r.address
-        {
-            if plaintext_reachable
-                || (r.method == AuthMethod::Reject && r.conn_type == ConnType::HostNoSsl)
-            {
-                notes.push("IPv4 only: IPv6 clients never match this rule".into());
-            }
-        }
-        rules.push(RuleReach {
-            file: r.file.clone(),
-            line: r.line,
-            conn_type: r.conn_type,
-            method: r.method,
-            raw: r.raw.clone(),
-            plaintext_reachable,
-            plaintext_matched: got(Kind::Plain),
-            ssl_matched: got(Kind::Ssl),
-            gss_matched: got(Kind::Gss),
-            local_matched: got(Kind::Local),
-            never_matches: !any,
-            reason,
-            shadowed_by,
-            plaintext_loopback_only: plain.as_ref().is_some_and(|h| h.loopback_only),
-            plaintext_witness: plain.and_then(|h| h.witness),
-            guard: r.conn_type == ConnType::HostNoSsl && r.method == AuthMethod::Reject,
-            notes,
-        });
-    }
+        (rules, regions)
+    };
+    let (rules, regions) = if n > 20_000 {
+        let mut first = inputs;
+        let second = first.split_off(n / 2);
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| assemble_range(n / 2, second));
+            let (mut rules, mut regions) = assemble_range(0, first);
+            let (r2, g2) = h.join().expect("assembly thread");
+            rules.extend(r2);
+            regions.extend(g2);
+            (rules, regions)
+        })
+    } else {
+        assemble_range(0, inputs)
+    };
     let mut notes = Vec::new();
     if guard_truncated {
         notes.push("guard bypass analysis stopped early (very many guards times rules)".into());
@@ -1248,34 +1189,270 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
     }
 }
 
+/// Which rules each kind of connection reaches (`None`: kind not swept).
+struct RuleFlags<'a> {
+    local: Option<&'a Vec<bool>>,
+    plain: Option<&'a Vec<bool>>,
+    ssl: Option<&'a Vec<bool>>,
+    gss: Option<&'a Vec<bool>>,
+}
+
+/// The per-rule result, and the rule's plaintext region.
+fn rule_result(
+    file: &HbaFile,
+    opts: &AnalyzeOptions,
+    i: usize,
+    got: &RuleFlags,
+    shadow: &Owners,
+    mut plain: Option<Hit>,
+    mut notes: Vec<String>,
+) -> (RuleReach, Option<Region>) {
+    let r = &file.rules[i];
+    let at = |f: Option<&Vec<bool>>| f.is_some_and(|m| m[i]);
+    let (local, plain_m, ssl, gss) = (at(got.local), at(got.plain), at(got.ssl), at(got.gss));
+    let any = local || plain_m || ssl || gss;
+    let mut shadowed_by: Vec<String> = Vec::new();
+    if !any {
+        let mut v = shadow.clone();
+        v.sort_unstable();
+        v.dedup();
+        // Name only rules whose addresses meet this one's: the sweep
+        // records every rule seen in a cell's history, which can
+        // include disjoint ranges.
+        v.retain(|o| addresses_meet(&file.rules[*o as usize].address, &r.address));
+        shadowed_by = v
+            .iter()
+            .map(|&o| {
+                let x = &file.rules[o as usize];
+                let mut s = String::with_capacity(16);
+                if x.file == r.file {
+                    s.push_str("line ");
+                } else {
+                    s.push_str(&x.file);
+                    s.push(':');
+                }
+                s.push_str(itoa::Buffer::new().format(x.line));
+                s
+            })
+            .collect();
+    }
+    let reason = if any {
+        None
+    } else if r.conn_type == ConnType::HostSsl && !opts.ssl_on {
+        shadowed_by.clear();
+        Some("hostssl record cannot match because SSL is disabled (ssl = off)".to_string())
+    } else if r.conn_type == ConnType::HostGssEnc && !opts.gss_build {
+        shadowed_by.clear();
+        Some("hostgssenc record cannot match: the server is built without GSSAPI".to_string())
+    } else if !shadowed_by.is_empty() {
+        let mut s = String::from("fully shadowed by earlier rules: ");
+        for (k, x) in shadowed_by.iter().enumerate() {
+            if k > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(x);
+        }
+        Some(s)
+    } else {
+        Some(
+            "no connection can match it (its users, databases or addresses are never reachable)"
+                .to_string(),
+        )
+    };
+    let plaintext_reachable = plain_m && r.method != AuthMethod::Reject;
+    let region = if plaintext_reachable {
+        plain.as_mut().and_then(|h| h.region.take())
+    } else {
+        None
+    };
+    if let Address::Ip {
+        addr: IpAddr::V4(_),
+        ..
+    } = r.address
+    {
+        if plaintext_reachable
+            || (r.method == AuthMethod::Reject && r.conn_type == ConnType::HostNoSsl)
+        {
+            notes.push("IPv4 only: IPv6 clients never match this rule".into());
+        }
+    }
+    let rr = RuleReach {
+        file: r.file.clone(),
+        line: r.line,
+        conn_type: r.conn_type,
+        method: r.method,
+        raw: r.raw.clone(),
+        plaintext_reachable,
+        plaintext_matched: plain_m,
+        ssl_matched: ssl,
+        gss_matched: gss,
+        local_matched: local,
+        never_matches: !any,
+        reason,
+        shadowed_by,
+        plaintext_loopback_only: plain.as_ref().is_some_and(|h| h.loopback_only),
+        plaintext_witness: plain.and_then(|h| h.witness),
+        guard: r.conn_type == ConnType::HostNoSsl && r.method == AuthMethod::Reject,
+        notes,
+    };
+    (rr, region)
+}
+
+/// Record that rule `i` takes its addresses for its user and database keys.
+fn add_space(sweep: &mut Sweep, spec: &AddrSpec, keys: &(UKs, DKs), i: usize) {
+    if let AddrSpec::Ranges(ranges) = spec {
+        let (uks, dks) = keys;
+        for u in uks {
+            for d in dks {
+                let c = sweep.covers.entry((*u, *d)).or_default();
+                for &(v6, lo, hi) in ranges {
+                    c.fam_mut(v6).insert(lo, hi, i as u32);
+                }
+            }
+        }
+    }
+}
+
 struct SweepOut {
     matched: Vec<bool>,
-    plain_hits: FxHashMap<usize, Hit>,
-    shadow: FxHashMap<usize, Vec<u32>>,
+    /// Per rule: the plaintext hit (plaintext sweep only).
+    plain_hits: Vec<Option<Hit>>,
+    /// Per rule: who takes its space, when nothing reaches it.
+    shadow: Vec<Owners>,
     bypasses: Vec<GuardBypass>,
     guard_truncated: bool,
 }
 
-type Prep = Vec<(W, Vec<UK>, Vec<DK>)>;
+type Prep = Vec<(W, UKs, DKs)>;
+
+/// A rule's witnesses that match it, with the index keys each one hits.
+fn prepare(ctx: &mut Ctx, r: &HbaRule) -> Prep {
+    let ws = ctx.witnesses(r, WITNESS_LIMIT);
+    let mut v = Vec::with_capacity(ws.len());
+    for w in ws {
+        if ctx.rule_matches(r, &w) {
+            let (u, d) = ctx.witness_keys(&w);
+            v.push((w, u, d));
+        }
+    }
+    v
+}
+
+/// The plaintext guards (`hostnossl ... reject` with an address range),
+/// indexed by address so that an admitting rule meets only the guards its
+/// addresses overlap (a fleet file can hold thousands of each).
+struct GuardIndex {
+    /// Per family (v4, v6): guard ranges sorted by start.
+    fams: [IntervalIndex; 2],
+}
+
+impl GuardIndex {
+    fn new(rules: &[HbaRule], specs: &[AddrSpec]) -> GuardIndex {
+        let mut v: [Vec<(u128, u128, u32)>; 2] = [Vec::new(), Vec::new()];
+        for (i, r) in rules.iter().enumerate() {
+            if r.conn_type == ConnType::HostNoSsl && r.method == AuthMethod::Reject {
+                if let AddrSpec::Ranges(rs) = &specs[i] {
+                    for &(v6, lo, hi) in rs {
+                        v[v6 as usize].push((lo, hi, i as u32));
+                    }
+                }
+            }
+        }
+        let [a, b] = v;
+        GuardIndex {
+            fams: [IntervalIndex::new(a), IntervalIndex::new(b)],
+        }
+    }
+
+    /// Guards after rule `after` whose ranges meet any of `ranges`, in file
+    /// order, without repeats.
+    fn meeting(&self, ranges: &[(bool, u128, u128)], after: usize, out: &mut Vec<usize>) {
+        out.clear();
+        for &(v6, lo, hi) in ranges {
+            self.fams[v6 as usize].overlapping(lo, hi, &mut |g| {
+                if g as usize > after {
+                    out.push(g as usize);
+                }
+            });
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// Static intervals sorted by start, with a max-end segment tree: the
+/// intervals meeting a query range are found in O((k + 1) log n).
+struct IntervalIndex {
+    items: Vec<(u128, u128, u32)>,
+    /// tree[1] is the root; leaves start at `size`.
+    max_hi: Vec<u128>,
+    size: usize,
+}
+
+impl IntervalIndex {
+    fn new(mut items: Vec<(u128, u128, u32)>) -> IntervalIndex {
+        items.sort_unstable();
+        let size = items.len().next_power_of_two();
+        let mut max_hi = vec![0u128; 2 * size];
+        for (k, it) in items.iter().enumerate() {
+            max_hi[size + k] = it.1;
+        }
+        for k in (1..size).rev() {
+            max_hi[k] = max_hi[2 * k].max(max_hi[2 * k + 1]);
+        }
+        IntervalIndex {
+            items,
+            max_hi,
+            size,
+        }
+    }
+
+    fn overlapping(&self, lo: u128, hi: u128, f: &mut dyn FnMut(u32)) {
+        // candidates start at or before `hi`: positions [0, end)
+        let end = self.items.partition_point(|it| it.0 <= hi);
+        if end == 0 {
+            return;
+        }
+        // (node, node's first position, node's width)
+        let mut stack = vec![(1usize, 0usize, self.size)];
+        while let Some((node, first, width)) = stack.pop() {
+            if first >= end || self.max_hi[node] < lo {
+                continue;
+            }
+            if width == 1 {
+                f(self.items[first].2);
+                continue;
+            }
+            let half = width / 2;
+            stack.push((2 * node + 1, first + half, half));
+            stack.push((2 * node, first, half));
+        }
+    }
+}
 
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 fn sweep_kind(
     kind: Kind,
     ctx: &mut Ctx,
     file: &HbaFile,
-    prep: &[Prep],
+    prep: &[OnceLock<Prep>],
     specs: &[AddrSpec],
-    keys: &[(Vec<UK>, Vec<DK>)],
-    guards: &[usize],
+    keys: &[(UKs, DKs)],
+    guards: &GuardIndex,
     opts: &AnalyzeOptions,
 ) -> SweepOut {
     let n = file.rules.len();
     let mut matched = vec![false; n];
-    let mut plain_hits: FxHashMap<usize, Hit> = FxHashMap::default();
-    let mut shadow: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
+    let mut plain_hits: Vec<Option<Hit>> = Vec::new();
+    if kind == Kind::Plain {
+        plain_hits.resize_with(n, || None);
+    }
+    let mut shadow: Vec<Owners> = vec![Owners::new(); n];
     let mut bypasses: Vec<GuardBypass> = Vec::new();
     let mut guard_budget: usize = 2_000_000;
     let mut guard_truncated = false;
+    let mut guard_buf: Vec<usize> = Vec::new();
+    let mut guard_ws: FxHashMap<usize, Vec<W>> = FxHashMap::default();
 
     let mut sweep = Sweep {
         covers: FxHashMap::default(),
@@ -1285,10 +1462,39 @@ fn sweep_kind(
         if !r.conn_type.admits(kind.enc()) {
             continue;
         }
+        // Fast path: the space every connection shares (user `all`,
+        // database `all`) already holds this rule's addresses, so no
+        // witness can reach it (replication witnesses meet the
+        // `replication` keyword only, so rules naming it take the long way).
+        if !keys[i].1.contains(&DK::Repl) {
+            if let Some(all) = sweep.covers.get(&(UK::All, DK::All)) {
+                let held = |&(v6, lo, hi): &(bool, u128, u128)| {
+                    all.fam(v6).covering_end(lo).is_some_and(|e| e >= hi)
+                };
+                let covered = match &specs[i] {
+                    AddrSpec::Ranges(rs) => rs.iter().all(held),
+                    AddrSpec::Symbolic(_) => {
+                        [(false, 0, V4_MAX), (true, 0, V6_MAX)].iter().all(held)
+                    }
+                };
+                if covered {
+                    let e = &mut shadow[i];
+                    if let AddrSpec::Ranges(rs) = &specs[i] {
+                        for &(v6, lo, hi) in rs {
+                            all.fam(v6).owners(lo, hi, 5, e);
+                        }
+                    }
+                    // Its space adds nothing either: every lookup that
+                    // would meet its cells meets (all, all) too.
+                    continue;
+                }
+            }
+        }
+        let prep_i = prep[i].get_or_init(|| prepare(ctx, r));
         let mut hit: Option<Hit> = None;
         let mut first_region_done = false;
         let detail = kind == Kind::Plain && r.method != AuthMethod::Reject;
-        for (w, uks, dks) in &prep[i] {
+        for (w, uks, dks) in prep_i {
             let (uks, dks) = (uks.as_slice(), dks.as_slice());
             if !detail {
                 // only whether anything is left: no witness text needed
@@ -1480,25 +1686,24 @@ fn sweep_kind(
         let _ = first_region_done;
         // guards: does this (earlier, admitting) rule take a guard's space?
         if kind == Kind::Plain && r.method != AuthMethod::Reject && hit.is_some() {
-            for &g in guards.iter().filter(|&&g| g > i) {
-                if guard_budget == 0 {
-                    guard_truncated = true;
-                    break;
-                }
-                guard_budget = guard_budget.saturating_sub(prep[i].len().max(1));
-                let ws: Vec<W> = prep[i].iter().map(|x| x.0.clone()).collect();
-                if let Some(w) =
-                    guard_overlap(ctx, &sweep, r, i, &file.rules[g], &specs[i], &specs[g], &ws)
-                {
-                    if !bypasses.iter().any(|b| {
-                        b.guard_line == file.rules[g].line
-                            && b.guard_file == file.rules[g].file
-                            && b.by_line == r.line
-                            && b.by_file == r.file
-                    }) {
+            if let AddrSpec::Ranges(ranges) = &specs[i] {
+                guards.meeting(ranges, i, &mut guard_buf);
+                for &g in &guard_buf {
+                    if guard_budget == 0 {
+                        guard_truncated = true;
+                        break;
+                    }
+                    guard_budget = guard_budget.saturating_sub(prep_i.len().max(1));
+                    let gr = &file.rules[g];
+                    let gws = guard_ws
+                        .entry(g)
+                        .or_insert_with(|| ctx.witnesses(gr, WITNESS_LIMIT));
+                    if let Some(w) =
+                        guard_overlap(ctx, &sweep, r, gr, &specs[i], &specs[g], prep_i, gws)
+                    {
                         bypasses.push(GuardBypass {
-                            guard_file: file.rules[g].file.clone(),
-                            guard_line: file.rules[g].line,
+                            guard_file: gr.file.clone(),
+                            guard_line: gr.line,
                             by_file: r.file.clone(),
                             by_line: r.line,
                             by_method: r.method,
@@ -1512,15 +1717,15 @@ fn sweep_kind(
             Some(h) => {
                 matched[i] = true;
                 if kind == Kind::Plain {
-                    plain_hits.insert(i, h);
+                    plain_hits[i] = Some(h);
                 }
             }
             None => {
                 // attribution: who took this rule's space
-                let e = shadow.entry(i).or_default();
+                let e = &mut shadow[i];
                 if e.len() < 5 {
                     if let (AddrSpec::Ranges(ranges), Some((_, uks, dks))) =
-                        (&specs[i], prep[i].first())
+                        (&specs[i], prep_i.first())
                     {
                         for &(v6, lo, hi) in ranges {
                             for c in sweep.covers_for(uks, dks, v6) {
@@ -1531,18 +1736,7 @@ fn sweep_kind(
                 }
             }
         }
-        // add this rule's space
-        if let AddrSpec::Ranges(ranges) = &specs[i] {
-            let (uks, dks) = &keys[i];
-            for u in uks {
-                for d in dks {
-                    let c = sweep.covers.entry((*u, *d)).or_default();
-                    for &(v6, lo, hi) in ranges {
-                        c.fam_mut(v6).insert(lo, hi, i as u32);
-                    }
-                }
-            }
-        }
+        add_space(&mut sweep, &specs[i], &keys[i], i);
     }
 
     SweepOut {
@@ -1561,20 +1755,19 @@ fn guard_overlap(
     ctx: &mut Ctx,
     sweep: &Sweep,
     e: &HbaRule,
-    _ei: usize,
     g: &HbaRule,
     espec: &AddrSpec,
     gspec: &AddrSpec,
-    ews: &[W],
+    eprep: &Prep,
+    gws: &[W],
 ) -> Option<Witness> {
     let (AddrSpec::Ranges(er), AddrSpec::Ranges(gr)) = (espec, gspec) else {
         return None;
     };
     // witnesses of both rules, adjusted to satisfy the other one
-    let mut cands: Vec<W> = ews.to_vec();
-    cands.extend(ctx.witnesses(g, WITNESS_LIMIT));
+    let cands = eprep.iter().map(|x| &x.0).chain(gws.iter());
     let mut merged = Vec::new();
-    for w in &cands {
+    for w in cands {
         merged.push(w.clone());
         // add group memberships the other rule needs
         for t in e.users.iter().chain(g.users.iter()) {
