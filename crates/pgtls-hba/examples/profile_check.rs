@@ -1,6 +1,6 @@
 //! Profiling aid: parse a generated 100k-rule file once, then run the full
 //! check repeatedly (`perf record` this). `cargo run --release -p pgtls-hba
-//! --example profile_check -- [rules] [iterations]`.
+//! --example profile_check -- [rules] [iterations] [shadow|reachable]`.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -12,7 +12,7 @@ fn mem() -> String {
         .nth(1)
         .and_then(|x| x.parse().ok())
         .unwrap_or(0);
-    format!("rss {} MB", pages * 4096 >> 20)
+    format!("rss {} MB", (pages * 4096) >> 20)
 }
 
 use pgtls_hba::{analyze, checks, gen, parse_str, AnalyzeOptions, ParseOptions};
