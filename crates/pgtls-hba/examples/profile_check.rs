@@ -21,11 +21,19 @@ use std::time::Instant;
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let iters: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let iters: usize = match args.next().as_deref() {
+        Some("max") => usize::MAX,
+        a => a.and_then(|a| a.parse().ok()).unwrap_or(10),
+    };
     let text = match args.next().as_deref() {
         Some("reachable") => gen::bench_file_reachable(42, n),
         _ => gen::bench_file(42, n),
     };
+    if iters == usize::MAX {
+        // `-- N max`: generate only (to subtract from instruction counts)
+        println!("{} bytes", text.len());
+        return;
+    }
     let opts = ParseOptions::version(150000);
     let t = Instant::now();
     let file = parse_str(&text, "pg_hba.conf", &opts);

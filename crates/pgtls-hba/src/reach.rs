@@ -16,6 +16,7 @@
 //! unresolved samehost/samenet are symbolic: they may match (DNS or the
 //! interfaces decide) and never cover anything for later rules.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
@@ -688,6 +689,10 @@ struct Ctx<'a> {
     db_re_idx: Arc<HashMap<String, u32>>,
     re_cache_u: HashMap<String, Vec<u32>>,
     re_cache_d: HashMap<String, Vec<u32>>,
+    /// Per pattern: the names tried for it (see `regex_names`).
+    re_names: RefCell<HashMap<String, Vec<String>>>,
+    /// Distinct patterns in the file (bounds the name scans).
+    re_count: usize,
     fresh_user: String,
     fresh_db: String,
     fresh_role: String,
@@ -742,6 +747,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+        let re_count = user_res.len() + db_res.len();
         let mut c = Ctx {
             names: Arc::new(names),
             user_res: Arc::new(user_res),
@@ -750,6 +756,8 @@ impl<'a> Ctx<'a> {
             db_re_idx: Arc::new(db_re_idx),
             re_cache_u: HashMap::new(),
             re_cache_d: HashMap::new(),
+            re_names: RefCell::new(HashMap::new()),
+            re_count,
             fresh_user: String::new(),
             fresh_db: String::new(),
             fresh_role: String::new(),
@@ -849,24 +857,78 @@ impl<'a> Ctx<'a> {
         (uks, dks)
     }
 
-    /// Candidate witnesses (user, memberships, db) for a rule.
+    /// Names a `/regex` value matches, the ones the file does not mention
+    /// first, then names the file mentions (an earlier line may cover the
+    /// first but not the others). Cached per pattern.
+    fn regex_names(&self, re: &regex::Regex) -> Vec<String> {
+        if let Some(v) = self.re_names.borrow().get(re.as_str()) {
+            return v.clone();
+        }
+        let names = &self.names;
+        let mut v = crate::regexes::samples_avoiding(re, &|x| names.get(x).is_some(), 3);
+        // every name of the file it matches (bounded: the scan is once per
+        // pattern, the list is tried per rule)
+        if names.map.len() * self.re_count <= 4_000_000 {
+            let mut mentioned: Vec<&String> = names.map.keys().filter(|k| re.is_match(k)).collect();
+            mentioned.sort();
+            for k in mentioned.into_iter().take(MEMBER_LIMIT) {
+                if !v.contains(k) {
+                    v.push(k.clone());
+                }
+            }
+        }
+        // and, when the roles are known, existing roles it matches (samerole
+        // and groups need a user that exists)
+        if let Some(roles) = self.roles {
+            let mut existing: Vec<&String> =
+                roles.member_of.keys().filter(|k| re.is_match(k)).collect();
+            existing.sort_by_key(|k| roles.member_of[*k].is_empty());
+            for k in existing.into_iter().take(MEMBER_LIMIT) {
+                if !v.contains(k) {
+                    v.push(k.clone());
+                }
+            }
+        }
+        self.re_names
+            .borrow_mut()
+            .insert(re.as_str().to_string(), v.clone());
+        v
+    }
+
+    /// Existing roles that are members of `g` (itself included), when the
+    /// roles are known.
+    fn members(&self, g: &str) -> Vec<String> {
+        let Some(roles) = self.roles else {
+            return Vec::new();
+        };
+        let mut v: Vec<String> = roles
+            .member_of
+            .keys()
+            .filter(|u| roles.closure(u).contains(g))
+            .take(MEMBER_LIMIT)
+            .cloned()
+            .collect();
+        // a member that is not the group itself first
+        v.sort_by_key(|u| u == g);
+        v
+    }
+
+    /// Candidate witnesses (user, memberships, db) for a rule. Where a
+    /// value stands for many names (a group's members, a regex, a role of
+    /// the user for samerole), several are tried: one of them may be left
+    /// free by earlier lines when another is not.
     fn witnesses(&self, r: &HbaRule, limit: usize) -> Vec<W> {
         let mut users: Vec<(String, BTreeSet<String>, usize)> = Vec::new();
+        let samerole = r
+            .databases
+            .iter()
+            .any(|t| t.is_keyword("samerole") || t.is_keyword("samegroup"));
         for (ut, t) in r.users.iter().enumerate() {
             if let Some(g) = t.group() {
                 match self.roles {
-                    Some(roles) => {
-                        // actual members of g
-                        let mut found = false;
-                        for u in roles.member_of.keys() {
-                            if roles.closure(u).contains(g) {
-                                users.push((u.clone(), BTreeSet::new(), ut));
-                                found = true;
-                                break;
-                            }
-                        }
-                        if !found {
-                            continue;
+                    Some(_) => {
+                        for u in self.members(g) {
+                            users.push((u, BTreeSet::new(), ut));
                         }
                     }
                     None => users.push((
@@ -877,8 +939,14 @@ impl<'a> Ctx<'a> {
                 }
             } else if t.is_keyword("all") {
                 users.push((self.fresh_user.clone(), BTreeSet::new(), ut));
+                if let (true, Some(roles)) = (samerole, self.roles) {
+                    // samerole needs a user that exists and has roles
+                    for u in roles.member_of.keys().take(MEMBER_LIMIT) {
+                        users.push((u.clone(), BTreeSet::new(), ut));
+                    }
+                }
             } else if let Some(re) = &t.regex {
-                for s in crate::regexes::samples(re).into_iter().take(2) {
+                for s in self.regex_names(re) {
                     users.push((s, BTreeSet::new(), ut));
                 }
             } else {
@@ -886,44 +954,61 @@ impl<'a> Ctx<'a> {
             }
         }
         let mut out = Vec::new();
+        let mut push = |w: W| {
+            out.push(w);
+            out.len() < limit
+        };
         'outer: for (u, m, ut) in &users {
             for (dt, t) in r.databases.iter().enumerate() {
-                let mut m = m.clone();
-                let (db, repl) = if t.is_keyword("all") {
-                    (self.fresh_db.clone(), false)
-                } else if t.is_keyword("sameuser") {
-                    (u.clone(), false)
-                } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
-                    let role = match self.roles {
-                        Some(_) => match self.closure(u, &m).into_iter().next() {
-                            Some(x) => x,
-                            None => continue,
-                        },
-                        None => {
-                            m.insert(self.fresh_role.clone());
-                            self.fresh_role.clone()
-                        }
-                    };
-                    (role, false)
-                } else if t.is_keyword("replication") {
-                    ("replication".to_string(), true)
-                } else if let Some(re) = &t.regex {
-                    match crate::regexes::samples(re).into_iter().next() {
-                        Some(s) => (s, false),
-                        None => continue,
-                    }
-                } else {
-                    (t.text.clone(), false)
-                };
-                out.push(W {
+                let w = |db: String, member_of: BTreeSet<String>, repl: bool| W {
                     user: u.clone(),
-                    member_of: m,
+                    member_of,
                     db,
                     repl,
                     ut: *ut,
                     dt,
-                });
-                if out.len() >= limit {
+                };
+                let more = if t.is_keyword("all") {
+                    push(w(self.fresh_db.clone(), m.clone(), false))
+                } else if t.is_keyword("sameuser") {
+                    push(w(u.clone(), m.clone(), false))
+                } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
+                    match self.roles {
+                        Some(_) => {
+                            let mut more = true;
+                            let roles = self.closure(u, m);
+                            // a role other than the user itself first
+                            let (others, own): (Vec<String>, Vec<String>) =
+                                roles.into_iter().partition(|x| x != u);
+                            for role in others.into_iter().chain(own).take(MEMBER_LIMIT) {
+                                more = push(w(role, m.clone(), false));
+                                if !more {
+                                    break;
+                                }
+                            }
+                            more
+                        }
+                        None => {
+                            let mut m = m.clone();
+                            m.insert(self.fresh_role.clone());
+                            push(w(self.fresh_role.clone(), m, false))
+                        }
+                    }
+                } else if t.is_keyword("replication") {
+                    push(w("replication".to_string(), m.clone(), true))
+                } else if let Some(re) = &t.regex {
+                    let mut more = true;
+                    for s in self.regex_names(re) {
+                        more = push(w(s, m.clone(), false));
+                        if !more {
+                            break;
+                        }
+                    }
+                    more
+                } else {
+                    push(w(t.text.clone(), m.clone(), false))
+                };
+                if !more {
                     break 'outer;
                 }
             }
@@ -1047,7 +1132,10 @@ impl Sweep {
     }
 }
 
-const WITNESS_LIMIT: usize = 16;
+const WITNESS_LIMIT: usize = 64;
+/// At most this many members of a group, roles of a user or names of a
+/// regex are tried for one value.
+const MEMBER_LIMIT: usize = 32;
 
 /// Run the analysis.
 pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {

@@ -156,6 +156,78 @@ pub(crate) fn samples(re: &Regex) -> Vec<String> {
     out
 }
 
+/// Up to `max` distinct names the pattern matches, those for which `taken`
+/// is false first (a name no other line of the file mentions is the one
+/// earlier lines are least likely to cover). Beyond [`samples`], names are
+/// drawn at random (fixed seed) from the pattern's own structure: another
+/// character of each class, another branch of each alternation, another
+/// repetition count.
+pub(crate) fn samples_avoiding(
+    re: &Regex,
+    taken: &dyn Fn(&str) -> bool,
+    max: usize,
+) -> Vec<String> {
+    let mut all = samples(re);
+    if let Ok(hir) = regex_syntax::Parser::new().parse(re.as_str()) {
+        let mut rng = crate::gen::Rng::new(0x5EED);
+        for _ in 0..48 {
+            if all.iter().filter(|x| !taken(x)).count() >= max {
+                break;
+            }
+            let mut s = String::new();
+            if gen_random(&hir, &mut s, &mut rng) && re.is_match(&s) && !all.contains(&s) {
+                all.push(s);
+            }
+        }
+    }
+    let (mut free, used): (Vec<String>, Vec<String>) = all.into_iter().partition(|x| !taken(x));
+    free.extend(used);
+    free.truncate(max);
+    free
+}
+
+/// Like [`gen`], with random choices.
+fn gen_random(h: &regex_syntax::hir::Hir, out: &mut String, rng: &mut crate::gen::Rng) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match h.kind() {
+        HirKind::Class(Class::Unicode(c)) => {
+            // printable ASCII members of the class, else the first char
+            let mut cands: Vec<char> = Vec::new();
+            for r in c.ranges() {
+                let (a, b) = (r.start().max('!'), r.end().min('~'));
+                if a <= b {
+                    cands.extend(a..=b);
+                }
+                if cands.len() > 256 {
+                    break;
+                }
+            }
+            match cands.get(rng.below(cands.len() as u64) as usize) {
+                Some(&ch) if !cands.is_empty() => {
+                    out.push(ch);
+                    true
+                }
+                _ => gen(h, out),
+            }
+        }
+        HirKind::Repetition(r) => {
+            let extra = match r.max {
+                Some(m) => (m.min(r.min + 2) - r.min) as u64,
+                None => 2,
+            };
+            let n = r.min + rng.below(extra + 1) as u32;
+            (0..n.min(8)).all(|_| gen_random(&r.sub, out, rng))
+        }
+        HirKind::Capture(c) => gen_random(&c.sub, out, rng),
+        HirKind::Concat(v) => v.iter().all(|x| gen_random(x, out, rng)),
+        HirKind::Alternation(v) => {
+            let k = rng.below(v.len() as u64) as usize;
+            gen_random(&v[k], out, rng)
+        }
+        _ => gen(h, out),
+    }
+}
+
 fn gen(h: &regex_syntax::hir::Hir, out: &mut String) -> bool {
     use regex_syntax::hir::{Class, HirKind};
     match h.kind() {
@@ -231,6 +303,18 @@ mod tests {
         );
         assert!(compile("^app_[a-z]+$").is_ok());
         assert!(compile("").is_ok());
+    }
+
+    #[test]
+    fn samples_avoiding_prefers_names_the_file_does_not_mention() {
+        let re = compile("^u[12]$").unwrap();
+        let s = samples_avoiding(&re, &|x| x == "u1", 4);
+        assert_eq!(s, vec!["u2".to_string(), "u1".to_string()]);
+        let re = compile("^(app|web)_[a-z]+$").unwrap();
+        let s = samples_avoiding(&re, &|x| x.starts_with("app"), 3);
+        assert_eq!(s.len(), 3);
+        assert!(s[0].starts_with("web_"), "{s:?}");
+        assert!(s.iter().all(|x| re.is_match(x)));
     }
 
     #[test]

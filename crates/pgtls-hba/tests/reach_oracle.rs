@@ -960,8 +960,8 @@ fn reachability_agrees_with_first_match_on_large_files() {
 // ----------------------------------------------------------- regressions
 //
 // Minimal rule sets from disagreements the generated cases found. Each
-// asserts what the oracle says; those marked KNOWN FAILING disagree with
-// reach.rs as of commit 7d61a95 (the analysis is left to the lead).
+// asserts what the oracle says. All five failed on reach.rs before witnesses
+// tried every member, role and regex name (fixed since).
 
 fn roles_of(pairs: &[(&str, &[&str])]) -> Roles {
     Roles {
@@ -1014,7 +1014,7 @@ fn assert_agrees(
     fails.assert_none(&stats);
 }
 
-/// KNOWN FAILING. With known roles, `samerole` next to `all` users gets no
+/// Was failing. With known roles, `samerole` next to `all` users gets no
 /// witness at all (the "any other user" class is a role that does not
 /// exist, so it is a member of nothing) and the line is reported as never
 /// matching, though u1 connecting to database g1 (or u1) matches it.
@@ -1030,7 +1030,7 @@ fn samerole_line_with_known_roles_is_reached_by_existing_roles() {
     );
 }
 
-/// KNOWN FAILING. With known roles, `samerole` tries only the first role
+/// Was failing. With known roles, `samerole` tries only the first role
 /// (by name) the user is a member of: g1 is taken by line 1, so line 2 is
 /// called shadowed, though u2 connecting to database g2 reaches it.
 #[test]
@@ -1045,7 +1045,7 @@ fn samerole_line_with_known_roles_is_reached_through_any_role_of_the_user() {
     );
 }
 
-/// KNOWN FAILING. With known roles, `+g1` tries only its first member by
+/// Was failing. With known roles, `+g1` tries only its first member by
 /// name, g1 itself: line 1 takes g1, so line 2 is called shadowed, though
 /// member u1 reaches it.
 #[test]
@@ -1060,7 +1060,7 @@ fn group_line_with_known_roles_is_reached_by_any_member() {
     );
 }
 
-/// KNOWN FAILING (16+). A `/regex` user value is tried with one sample
+/// Was failing (16+). A `/regex` user value is tried with one sample
 /// name (`u1` for `/^u[12]$`): line 1 takes u1, so line 2 is called
 /// shadowed, though u2 reaches it.
 #[test]
@@ -1075,7 +1075,7 @@ fn regex_user_line_is_reached_by_every_matching_name() {
     );
 }
 
-/// KNOWN FAILING (16+). The same for a `/regex` database value: `/^d` is
+/// Was failing (16+). The same for a `/regex` database value: `/^d` is
 /// tried with the database `d` only, which line 1 takes; d1 reaches line 2.
 #[test]
 fn regex_database_line_is_reached_by_every_matching_name() {
@@ -1086,5 +1086,21 @@ fn regex_database_line_is_reached_by_every_matching_name() {
         Mode::Unknown,
         &known_roles(),
         &[("10.0.0.1", "u1", "d1", &[])],
+    );
+}
+
+/// Was failing (16+, found by the long run after the fixes above): with
+/// known roles, a `/regex` user next to `samerole` was tried only with
+/// names made up from the pattern, which are not roles and so have no role
+/// to match samerole; the existing role u3 (in g3) reaches the line.
+#[test]
+fn regex_user_with_samerole_is_reached_by_an_existing_role() {
+    assert_agrees(
+        "regex/samerole",
+        "host samerole /3 0.0.0.0/0 md5\n",
+        16,
+        Mode::Known,
+        &roles_of(&[("u3", &["g3"]), ("g3", &[])]),
+        &[("10.0.0.1", "u3", "g3", &[])],
     );
 }
