@@ -685,8 +685,6 @@ struct Ctx<'a> {
     names: Arc<Interner>,
     user_res: Arc<Vec<regex::Regex>>,
     db_res: Arc<Vec<regex::Regex>>,
-    user_re_idx: Arc<HashMap<String, u32>>,
-    db_re_idx: Arc<HashMap<String, u32>>,
     re_cache_u: HashMap<String, Vec<u32>>,
     re_cache_d: HashMap<String, Vec<u32>>,
     /// Per pattern: the names tried for it (see `regex_names`).
@@ -719,41 +717,71 @@ fn fresh(base: &str, taken: &dyn Fn(&str) -> usize) -> String {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(file: &'a HbaFile, roles: Option<&'a Roles>) -> Ctx<'a> {
+    /// The context, and each rule's index keys.
+    fn new(file: &'a HbaFile, roles: Option<&'a Roles>) -> (Ctx<'a>, Vec<(UKs, DKs)>) {
         let mut names = Interner::default();
         let (mut user_res, mut db_res) = (Vec::new(), Vec::new());
         let (mut user_re_idx, mut db_re_idx) = (HashMap::new(), HashMap::new());
+        // one pass: intern every name and make each rule's index keys
+        let mut keys = Vec::with_capacity(file.rules.len());
         for r in &file.rules {
+            let mut uks = UKs::new();
             for t in &r.users {
-                if let Some(re) = &t.regex {
-                    if !user_re_idx.contains_key(&t.text) {
-                        user_re_idx.insert(t.text.clone(), user_res.len() as u32);
+                let k = if let Some(re) = &t.regex {
+                    let next = user_res.len() as u32;
+                    let i = *user_re_idx.entry(t.text.clone()).or_insert(next);
+                    if i == next {
                         user_res.push(re.clone());
                     }
+                    UK::Re(i)
                 } else if let Some(g) = t.group() {
-                    names.intern(g);
+                    UK::Group(names.intern(g))
                 } else {
-                    names.intern(&t.text);
+                    let i = names.intern(&t.text);
+                    if t.is_keyword("all") {
+                        UK::All
+                    } else {
+                        UK::Lit(i)
+                    }
+                };
+                if !uks.contains(&k) {
+                    uks.push(k);
                 }
             }
+            let mut dks = DKs::new();
             for t in &r.databases {
-                if let Some(re) = &t.regex {
-                    if !db_re_idx.contains_key(&t.text) {
-                        db_re_idx.insert(t.text.clone(), db_res.len() as u32);
+                let k = if let Some(re) = &t.regex {
+                    let next = db_res.len() as u32;
+                    let i = *db_re_idx.entry(t.text.clone()).or_insert(next);
+                    if i == next {
                         db_res.push(re.clone());
                     }
+                    DK::Re(i)
                 } else {
-                    names.intern(&t.text);
+                    let i = names.intern(&t.text);
+                    if t.is_keyword("all") {
+                        DK::All
+                    } else if t.is_keyword("sameuser") {
+                        DK::SameUser
+                    } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
+                        DK::SameRole
+                    } else if t.is_keyword("replication") {
+                        DK::Repl
+                    } else {
+                        DK::Lit(i)
+                    }
+                };
+                if !dks.contains(&k) {
+                    dks.push(k);
                 }
             }
+            keys.push((uks, dks));
         }
         let re_count = user_res.len() + db_res.len();
         let mut c = Ctx {
             names: Arc::new(names),
             user_res: Arc::new(user_res),
             db_res: Arc::new(db_res),
-            user_re_idx: Arc::new(user_re_idx),
-            db_re_idx: Arc::new(db_re_idx),
             re_cache_u: HashMap::new(),
             re_cache_d: HashMap::new(),
             re_names: RefCell::new(HashMap::new()),
@@ -774,7 +802,7 @@ impl<'a> Ctx<'a> {
         c.fresh_user = fresh("someone_else", &score_u);
         c.fresh_db = fresh("other_db", &score_d);
         c.fresh_role = fresh("some_role", &|s: &str| score_u(s) + score_d(s));
-        c
+        (c, keys)
     }
 
     fn closure(&self, user: &str, extra: &BTreeSet<String>) -> BTreeSet<String> {
@@ -817,44 +845,6 @@ impl<'a> Ctx<'a> {
             .collect();
         self.re_cache_d.insert(s.to_string(), v.clone());
         v
-    }
-
-    fn rule_keys(&self, r: &HbaRule) -> (UKs, DKs) {
-        let mut uks = UKs::new();
-        for t in &r.users {
-            let k = if let Some(g) = t.group() {
-                UK::Group(self.names.get(g).unwrap())
-            } else if t.is_keyword("all") {
-                UK::All
-            } else if t.regex.is_some() {
-                UK::Re(self.user_re_idx[&t.text])
-            } else {
-                UK::Lit(self.names.get(&t.text).unwrap())
-            };
-            if !uks.contains(&k) {
-                uks.push(k);
-            }
-        }
-        let mut dks = DKs::new();
-        for t in &r.databases {
-            let k = if t.is_keyword("all") {
-                DK::All
-            } else if t.is_keyword("sameuser") {
-                DK::SameUser
-            } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
-                DK::SameRole
-            } else if t.is_keyword("replication") {
-                DK::Repl
-            } else if t.regex.is_some() {
-                DK::Re(self.db_re_idx[&t.text])
-            } else {
-                DK::Lit(self.names.get(&t.text).unwrap())
-            };
-            if !dks.contains(&k) {
-                dks.push(k);
-            }
-        }
-        (uks, dks)
     }
 
     /// Names a `/regex` value matches, the ones the file does not mention
@@ -1139,16 +1129,22 @@ const MEMBER_LIMIT: usize = 32;
 
 /// Run the analysis.
 pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
-    let mut ctx = Ctx::new(file, opts.roles.as_ref());
     let n = file.rules.len();
-    let mut notes_per_rule: Vec<Vec<String>> = vec![Vec::new(); n];
-    let specs: Vec<AddrSpec> = file
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| addr_spec(r, opts, &mut notes_per_rule[i]))
-        .collect();
-    let keys: Vec<(UKs, DKs)> = file.rules.iter().map(|r| ctx.rule_keys(r)).collect();
+    // the names and keys, and the addresses, on two threads
+    let ((mut ctx, keys), (specs, notes_per_rule)) = std::thread::scope(|sc| {
+        let h = sc.spawn(|| {
+            let mut notes_per_rule: Vec<Vec<String>> = vec![Vec::new(); n];
+            let specs: Vec<AddrSpec> = file
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| addr_spec(r, opts, &mut notes_per_rule[i]))
+                .collect();
+            (specs, notes_per_rule)
+        });
+        let c = Ctx::new(file, opts.roles.as_ref());
+        (c, h.join().expect("address thread"))
+    });
     // witnesses that match their rule, with the index keys they hit: made
     // when a sweep first needs them (a rule that an earlier catch-all
     // already covers never does)
@@ -1166,10 +1162,9 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
     let mut matched: Vec<Vec<bool>> = vec![vec![false; n]; kinds.len()];
     let mut shadow: Vec<Owners> = vec![Owners::new(); n];
 
-    // The plaintext sweep (with guard analysis) here, the other kinds on a
-    // second thread: the sweeps are independent.
+    // The sweeps are independent: two threads, the kinds split so that
+    // each thread gets about as many rules to place.
     let (plain_out, others): (SweepOut, Vec<(Kind, SweepOut)>) = {
-        let mut ctx2 = ctx.clone();
         // Without hostgssenc / hostnogssenc lines a GSS-encrypted client
         // meets exactly the lines a plaintext one does: reuse that sweep.
         let gss_like_plain = !file
@@ -1177,30 +1172,58 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
             .iter()
             .any(|r| matches!(r.conn_type, ConnType::HostGssEnc | ConnType::HostNoGssEnc));
         let has_local = file.rules.iter().any(|r| r.conn_type == ConnType::Local);
-        let other_kinds: Vec<Kind> = kinds
+        let mut todo: Vec<(usize, Kind)> = kinds
             .iter()
             .copied()
-            .filter(|&k| k != Kind::Plain)
             .filter(|&k| !(k == Kind::Gss && gss_like_plain))
             .filter(|&k| k != Kind::Local || has_local)
+            .map(|k| {
+                let admitted = file
+                    .rules
+                    .iter()
+                    .filter(|r| r.conn_type.admits(k.enc()))
+                    .count();
+                // the plaintext sweep also checks guards and builds regions
+                let w = if k == Kind::Plain {
+                    admitted * 3 / 2
+                } else {
+                    admitted
+                };
+                (w + n / 16, k)
+            })
             .collect();
+        todo.sort_by_key(|&(w, _)| std::cmp::Reverse(w));
+        let (mut mine, mut theirs): (Vec<Kind>, Vec<Kind>) = (Vec::new(), Vec::new());
+        let (mut wm, mut wt) = (0usize, 0usize);
+        for (w, k) in todo {
+            if wm <= wt {
+                mine.push(k);
+                wm += w;
+            } else {
+                theirs.push(k);
+                wt += w;
+            }
+        }
         let (specs, prep, keys, guards) = (&specs, &prep, &keys, &guard_index);
+        let run = |kinds: Vec<Kind>, ctx: &mut Ctx| -> Vec<(Kind, SweepOut)> {
+            kinds
+                .into_iter()
+                .map(|k| (k, sweep_kind(k, ctx, file, prep, specs, keys, guards, opts)))
+                .collect()
+        };
+        let mut ctx2 = ctx.clone();
         let ctx1 = &mut ctx;
-        std::thread::scope(|sc| {
-            let h = sc.spawn(move || {
-                other_kinds
-                    .into_iter()
-                    .map(|k| {
-                        (
-                            k,
-                            sweep_kind(k, &mut ctx2, file, prep, specs, keys, guards, opts),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            });
-            let p = sweep_kind(Kind::Plain, ctx1, file, prep, specs, keys, guards, opts);
-            (p, h.join().expect("sweep thread"))
-        })
+        let mut outs = std::thread::scope(|sc| {
+            let h = sc.spawn(|| run(theirs, &mut ctx2));
+            let mut v = run(mine, ctx1);
+            v.extend(h.join().expect("sweep thread"));
+            v
+        });
+        let p = outs
+            .iter()
+            .position(|(k, _)| *k == Kind::Plain)
+            .expect("the plaintext sweep always runs");
+        (outs.swap_remove(p).1, outs)
     };
     for (ki, &k) in kinds.iter().enumerate() {
         let found = others.iter().find(|(x, _)| *x == k).map(|x| &x.1);
@@ -1231,9 +1254,9 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         ssl: flags(Kind::Ssl),
         gss: flags(Kind::Gss),
     };
-    let inputs: Vec<(Option<Hit>, Vec<String>)> =
+    let inputs: Vec<(Option<Box<Hit>>, Vec<String>)> =
         plain_hits.into_iter().zip(notes_per_rule).collect();
-    let assemble_range = |start: usize, inputs: Vec<(Option<Hit>, Vec<String>)>| {
+    let assemble_range = |start: usize, inputs: Vec<(Option<Box<Hit>>, Vec<String>)>| {
         let mut rules = Vec::with_capacity(inputs.len());
         let mut regions = Vec::new();
         for (k, (plain, notes)) in inputs.into_iter().enumerate() {
@@ -1292,7 +1315,7 @@ fn rule_result(
     i: usize,
     got: &RuleFlags,
     shadow: &Owners,
-    mut plain: Option<Hit>,
+    mut plain: Option<Box<Hit>>,
     mut notes: Vec<String>,
 ) -> (RuleReach, Option<Region>) {
     let r = &file.rules[i];
@@ -1404,7 +1427,7 @@ fn add_space(sweep: &mut Sweep, spec: &AddrSpec, keys: &(UKs, DKs), i: usize) {
 struct SweepOut {
     matched: Vec<bool>,
     /// Per rule: the plaintext hit (plaintext sweep only).
-    plain_hits: Vec<Option<Hit>>,
+    plain_hits: Vec<Option<Box<Hit>>>,
     /// Per rule: who takes its space, when nothing reaches it.
     shadow: Vec<Owners>,
     bypasses: Vec<GuardBypass>,
@@ -1531,7 +1554,8 @@ fn sweep_kind(
 ) -> SweepOut {
     let n = file.rules.len();
     let mut matched = vec![false; n];
-    let mut plain_hits: Vec<Option<Hit>> = Vec::new();
+    // boxed: a hit is large and most rules of a big file have none
+    let mut plain_hits: Vec<Option<Box<Hit>>> = Vec::new();
     if kind == Kind::Plain {
         plain_hits.resize_with(n, || None);
     }
@@ -1805,7 +1829,7 @@ fn sweep_kind(
             Some(h) => {
                 matched[i] = true;
                 if kind == Kind::Plain {
-                    plain_hits[i] = Some(h);
+                    plain_hits[i] = Some(Box::new(h));
                 }
             }
             None => {
