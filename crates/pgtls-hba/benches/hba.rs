@@ -2,12 +2,20 @@
 //! and 100k rules, and in the same run time PostgreSQL's own parse of the
 //! same file (`SELECT count(*) FROM pg_hba_file_rules` on a real server).
 //!
-//! Two clocks: wall time (best of several runs) and CPU time (user + system
-//! of this process, or of the server backend, from /proc, averaged over the
-//! runs). CPU time is what to compare on a shared, loaded machine.
+//! Two file shapes: `shadowed` ([`gen::bench_file`]: a realistic mix in
+//! which early catch-all lines shadow most of the file) and `reachable`
+//! ([`gen::bench_file_reachable`]: one application per line, nearly every
+//! line reachable, so the analysis places every rule's space).
+//!
+//! Two clocks: wall time (best of several runs; pgtls uses both cores of the
+//! machine, a PostgreSQL backend one) and CPU time (user + system of this
+//! process, or of the server backend, from /proc, averaged over the runs).
+//! The target is on wall time: `x PG` is PostgreSQL's parse time over ours
+//! (parse + full check). `cpu x PG` is the same on CPU time.
 //!
 //! Run: `cargo bench -p pgtls-hba --bench hba` (PGTLS_BENCH_MAJOR=15 picks
-//! the server major, default 15; PGTLS_BENCH_SIZES=1000,10000 the sizes).
+//! the server major, default 15; PGTLS_BENCH_SIZES=1000,10000 the sizes;
+//! PGTLS_BENCH_SHAPES=shadowed,reachable the file shapes).
 
 use std::time::{Duration, Instant};
 
@@ -87,69 +95,81 @@ fn main() {
     if server.is_none() {
         eprintln!("no PostgreSQL {major} server binaries: timing pgtls only");
     }
+    let shapes: Vec<String> = std::env::var("PGTLS_BENCH_SHAPES")
+        .unwrap_or_else(|_| "shadowed,reachable".into())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
     println!(
-        "{:>7} | {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9} | {:>8} {:>8}",
+        "{:>9} {:>7} | {:>9} {:>9} {:>9} {:>9} | {:>7} | {:>9} {:>9} | {:>8}",
+        "shape",
         "rules",
         "parse",
         "check",
         "total",
         "PG",
-        "cpu parse",
-        "cpu check",
+        "x PG",
         "cpu total",
         "cpu PG",
-        "parse/PG",
-        "total/PG"
+        "cpu x PG"
     );
     let dir = tempfile::tempdir().unwrap();
-    for &n in &sizes {
-        let text = gen::bench_file(42, n);
-        let path = dir.path().join(format!("pg_hba_{n}.conf"));
-        std::fs::write(&path, &text).unwrap();
-        let opts = ParseOptions::version(major * 10000);
-        let runs = (2_000_000 / n).clamp(5, 200);
-        let (tp, cp, file) = measure(runs, None, || parse_file(&path, &opts));
-        assert!(
-            file.loads(),
-            "generated file loads: {:?}",
-            file.errors.first()
-        );
-        assert_eq!(file.rules.len(), n);
-        let (tc, cc, _) = measure(runs, None, || {
-            let r = analyze(&file, &AnalyzeOptions::default());
-            let f = checks::findings(&file, &r, true);
-            (r, f)
-        });
-        let pg = server.as_mut().map(|(c, client, pid)| {
-            c.write_hba(&text).unwrap();
-            let (t, cpu, _) = measure(runs, Some(*pid), || {
-                let k: i64 = client
-                    .query_one("SELECT count(*) FROM pg_hba_file_rules", &[])
-                    .unwrap()
-                    .get(0);
-                assert_eq!(k as usize, n);
+    for shape in &shapes {
+        for &n in &sizes {
+            let text = match shape.as_str() {
+                "reachable" => gen::bench_file_reachable(42, n),
+                _ => gen::bench_file(42, n),
+            };
+            let path = dir.path().join(format!("pg_hba_{n}.conf"));
+            std::fs::write(&path, &text).unwrap();
+            let opts = ParseOptions::version(major * 10000);
+            let runs = (2_000_000 / n).clamp(5, 200);
+            let (tp, cp, file) = measure(runs, None, || parse_file(&path, &opts));
+            assert!(
+                file.loads(),
+                "generated file loads: {:?}",
+                file.errors.first()
+            );
+            assert_eq!(file.rules.len(), n);
+            let (tc, cc, _) = measure(runs, None, || {
+                let r = analyze(&file, &AnalyzeOptions::default());
+                let f = checks::findings(&file, &r, true);
+                (r, f)
             });
-            c.write_hba("local all all trust\n").unwrap();
-            (t, cpu)
-        });
-        let ratio = |ours: f64| match pg {
-            Some((_, c)) if ours > 0.0 => format!("{:.1}x", c / ours),
-            _ => "-".into(),
-        };
-        println!(
-            "{:>7} | {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9} | {:>8} {:>8}",
-            n,
-            ms(tp),
-            ms(tc),
-            ms(tp + tc),
-            pg.map(|(t, _)| ms(t)).unwrap_or_else(|| "-".into()),
-            format!("{:.1}ms", cp * 1e3),
-            format!("{:.1}ms", cc * 1e3),
-            format!("{:.1}ms", (cp + cc) * 1e3),
-            pg.map(|(_, c)| format!("{:.1}ms", c * 1e3))
-                .unwrap_or_else(|| "-".into()),
-            ratio(cp),
-            ratio(cp + cc),
-        );
+            let pg = server.as_mut().map(|(c, client, pid)| {
+                c.write_hba(&text).unwrap();
+                let (t, cpu, _) = measure(runs, Some(*pid), || {
+                    let k: i64 = client
+                        .query_one("SELECT count(*) FROM pg_hba_file_rules", &[])
+                        .unwrap()
+                        .get(0);
+                    assert_eq!(k as usize, n);
+                });
+                c.write_hba("local all all trust\n").unwrap();
+                (t, cpu)
+            });
+            let wall_ratio = match pg {
+                Some((t, _)) => format!("{:.1}x", t.as_secs_f64() / (tp + tc).as_secs_f64()),
+                None => "-".into(),
+            };
+            let cpu_ratio = match pg {
+                Some((_, c)) if cp + cc > 0.0 => format!("{:.1}x", c / (cp + cc)),
+                _ => "-".into(),
+            };
+            println!(
+                "{:>9} {:>7} | {:>9} {:>9} {:>9} {:>9} | {:>7} | {:>9} {:>9} | {:>8}",
+                shape,
+                n,
+                ms(tp),
+                ms(tc),
+                ms(tp + tc),
+                pg.map(|(t, _)| ms(t)).unwrap_or_else(|| "-".into()),
+                wall_ratio,
+                format!("{:.1}ms", (cp + cc) * 1e3),
+                pg.map(|(_, c)| format!("{:.1}ms", c * 1e3))
+                    .unwrap_or_else(|| "-".into()),
+                cpu_ratio,
+            );
+        }
     }
 }
