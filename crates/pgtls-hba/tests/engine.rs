@@ -168,7 +168,7 @@ fn localhost_host_name_counts_as_loopback_and_others_stay_symbolic() {
     assert!(r.rules[1].plaintext_witness.as_ref().unwrap().symbolic);
     assert!(r.rules[1].notes.iter().any(|n| n.contains("DNS")));
     let fs = checks::findings(&f, &r, true);
-    let codes: Vec<_> = fs.iter().map(|x| x.code.as_str()).collect();
+    let codes: Vec<_> = fs.iter().map(|x| x.code.as_ref()).collect();
     assert_eq!(codes, vec!["PGT302", "PGT301"]);
 }
 

@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -113,26 +114,28 @@ pub struct CheckDoc {
 /// One diagnostic: a stable code, a severity, evidence and a fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    pub code: String,
+    /// The check's code (static text: a large file yields a finding per
+    /// line, and copying fixed texts was a measurable share of the work).
+    pub code: Cow<'static, str>,
     pub severity: Severity,
-    pub title: String,
+    pub title: Cow<'static, str>,
     /// Where in a configuration file, or `None` for live or network facts.
     pub location: Option<Location>,
     /// The facts that prove it: source lines, view rows, wire answers.
     pub evidence: Vec<String>,
-    pub fix: String,
+    pub fix: Cow<'static, str>,
 }
 
 impl Finding {
     /// A finding with the documented severity of `doc`.
-    pub fn new(doc: &CheckDoc, title: impl Into<String>) -> Self {
+    pub fn new(doc: &CheckDoc, title: impl Into<Cow<'static, str>>) -> Self {
         Finding {
-            code: doc.code.to_string(),
+            code: Cow::Borrowed(doc.code),
             severity: doc.severity,
             title: title.into(),
             location: None,
             evidence: Vec::new(),
-            fix: doc.fix.to_string(),
+            fix: Cow::Borrowed(doc.fix),
         }
     }
 
@@ -156,7 +159,7 @@ impl Finding {
         self
     }
 
-    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+    pub fn fix(mut self, fix: impl Into<Cow<'static, str>>) -> Self {
         self.fix = fix.into();
         self
     }

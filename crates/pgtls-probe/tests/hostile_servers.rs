@@ -300,7 +300,7 @@ async fn pooler_hanging_up_on_gssencrequest_is_still_probed() {
     assert_eq!(r.ssl_request.as_deref(), Some("N"));
     assert_eq!(r.plaintext.accepted, Some(true));
     assert_eq!(r.direct_tls, Some(false));
-    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_ref()).collect();
     assert_eq!(codes, ["PGT501", "PGT502"], "{r:#?}");
     assert_eq!(r.findings[0].severity, pgtls_model::Severity::Critical);
 }
