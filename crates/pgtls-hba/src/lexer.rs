@@ -309,7 +309,11 @@ fn next_token(line: &[u8], pos: &mut usize, max_token: usize) -> Result<Option<R
             // no room left: the byte-at-a-time path reports "too long"
         }
         if c == b'#' && !in_quote {
-            while get(pos) != 0 {}
+            // the comment runs to the end of the line (or a NUL)
+            *pos = match memchr(0, &line[(*pos).min(n)..]) {
+                Some(k) => *pos + k + 1,
+                None => n + 1,
+            };
             break;
         }
         if max_token > 0 && buf.len() >= max_token - 1 {
