@@ -16,8 +16,10 @@
 //! unresolved samehost/samenet are symbolic: they may match (DNS or the
 //! interfaces decide) and never cover anything for later rules.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
@@ -204,8 +206,9 @@ const V6_MAX: u128 = u128::MAX;
 /// inserting stays logarithmic.
 #[derive(Default)]
 struct Iv {
-    v: Vec<Seg>,
-    big: Option<BTreeMap<u128, Seg>>,
+    /// Most cells hold one merged interval: kept inline.
+    v: SmallVec<[Seg; 1]>,
+    big: Option<Box<BTreeMap<u128, Seg>>>,
 }
 
 const BIG: usize = 64;
@@ -268,10 +271,10 @@ impl Iv {
 
     fn insert(&mut self, a: u128, b: u128, owner: u32) {
         if self.big.is_none() && self.v.len() >= BIG {
-            self.big = Some(self.v.drain(..).map(|s| (s.lo, s)).collect());
+            self.big = Some(Box::new(self.v.drain(..).map(|s| (s.lo, s)).collect()));
         }
         // segments touching [a,b] (adjacent counts), in order
-        let touching: Vec<Seg> = match &self.big {
+        let touching: SmallVec<[Seg; 4]> = match &self.big {
             Some(m) => {
                 let from = m
                     .range(..=a)
@@ -324,8 +327,13 @@ impl Iv {
             }
             None => {
                 let first = self.v.partition_point(|s| s.hi.saturating_add(1) < a);
-                self.v
-                    .splice(first..first + touching.len(), std::iter::once(seg));
+                if touching.is_empty() {
+                    self.v.insert(first, seg);
+                } else {
+                    // the merged segment replaces the ones it absorbed
+                    self.v[first] = seg;
+                    self.v.drain(first + 1..first + touching.len());
+                }
             }
         }
     }
@@ -370,29 +378,6 @@ impl Iv {
         match &self.big {
             Some(m) => m.values().map(|s| (s.lo, s.hi)).collect(),
             None => self.v.iter().map(|s| (s.lo, s.hi)).collect(),
-        }
-    }
-}
-
-#[derive(Default)]
-struct Cover {
-    v4: Iv,
-    v6: Iv,
-}
-
-impl Cover {
-    fn fam(&self, v6: bool) -> &Iv {
-        if v6 {
-            &self.v6
-        } else {
-            &self.v4
-        }
-    }
-    fn fam_mut(&mut self, v6: bool) -> &mut Iv {
-        if v6 {
-            &mut self.v6
-        } else {
-            &mut self.v4
         }
     }
 }
@@ -719,7 +704,9 @@ fn fresh(base: &str, taken: &dyn Fn(&str) -> usize) -> String {
 impl<'a> Ctx<'a> {
     /// The context, and each rule's index keys.
     fn new(file: &'a HbaFile, roles: Option<&'a Roles>) -> (Ctx<'a>, Vec<(UKs, DKs)>) {
-        let mut names = Interner::default();
+        let mut names = Interner {
+            map: FxHashMap::with_capacity_and_hasher(file.rules.len(), Default::default()),
+        };
         let (mut user_res, mut db_res) = (Vec::new(), Vec::new());
         let (mut user_re_idx, mut db_re_idx) = (HashMap::new(), HashMap::new());
         // one pass: intern every name and make each rule's index keys
@@ -908,7 +895,7 @@ impl<'a> Ctx<'a> {
     /// the user for samerole), several are tried: one of them may be left
     /// free by earlier lines when another is not.
     fn witnesses(&self, r: &HbaRule, limit: usize) -> Vec<W> {
-        let mut users: Vec<(String, BTreeSet<String>, usize)> = Vec::new();
+        let mut users: Vec<(Cow<str>, BTreeSet<String>, usize)> = Vec::new();
         let samerole = r
             .databases
             .iter()
@@ -918,32 +905,32 @@ impl<'a> Ctx<'a> {
                 match self.roles {
                     Some(_) => {
                         for u in self.members(g) {
-                            users.push((u, BTreeSet::new(), ut));
+                            users.push((Cow::Owned(u), BTreeSet::new(), ut));
                         }
                     }
                     None => users.push((
-                        self.fresh_user.clone(),
+                        Cow::Borrowed(&self.fresh_user),
                         [g.to_string()].into_iter().collect(),
                         ut,
                     )),
                 }
             } else if t.is_keyword("all") {
-                users.push((self.fresh_user.clone(), BTreeSet::new(), ut));
+                users.push((Cow::Borrowed(&self.fresh_user), BTreeSet::new(), ut));
                 if let (true, Some(roles)) = (samerole, self.roles) {
                     // samerole needs a user that exists and has roles
                     for u in roles.member_of.keys().take(MEMBER_LIMIT) {
-                        users.push((u.clone(), BTreeSet::new(), ut));
+                        users.push((Cow::Borrowed(u), BTreeSet::new(), ut));
                     }
                 }
             } else if let Some(re) = &t.regex {
                 for s in self.regex_names(re) {
-                    users.push((s, BTreeSet::new(), ut));
+                    users.push((Cow::Owned(s), BTreeSet::new(), ut));
                 }
             } else {
-                users.push((t.text.clone(), BTreeSet::new(), ut));
+                users.push((Cow::Borrowed(&t.text), BTreeSet::new(), ut));
             }
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(users.len() * r.databases.len());
         let mut push = |w: W| {
             out.push(w);
             out.len() < limit
@@ -951,7 +938,7 @@ impl<'a> Ctx<'a> {
         'outer: for (u, m, ut) in &users {
             for (dt, t) in r.databases.iter().enumerate() {
                 let w = |db: String, member_of: BTreeSet<String>, repl: bool| W {
-                    user: u.clone(),
+                    user: u.to_string(),
                     member_of,
                     db,
                     repl,
@@ -961,7 +948,7 @@ impl<'a> Ctx<'a> {
                 let more = if t.is_keyword("all") {
                     push(w(self.fresh_db.clone(), m.clone(), false))
                 } else if t.is_keyword("sameuser") {
-                    push(w(u.clone(), m.clone(), false))
+                    push(w(u.to_string(), m.clone(), false))
                 } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
                     match self.roles {
                         Some(_) => {
@@ -1009,17 +996,32 @@ impl<'a> Ctx<'a> {
     /// Index keys a witness matches.
     fn witness_keys(&mut self, w: &W) -> (UKs, DKs) {
         let mut uks: UKs = smallvec::smallvec![UK::All];
-        if let Some(i) = self.names.get(&w.user) {
+        let uid = self.names.get(&w.user);
+        if let Some(i) = uid {
             uks.push(UK::Lit(i));
         }
-        let mut groups: Vec<u32> = Vec::new();
-        self.for_each_membership(w, &mut |g| {
-            if let Some(i) = self.names.get(g) {
+        // every role the user is a member of, itself included (`+name`)
+        let mut groups: SmallVec<[u32; 4]> = SmallVec::new();
+        let mut add = |i: Option<u32>| {
+            if let Some(i) = i {
                 if !groups.contains(&i) {
                     groups.push(i);
                 }
             }
-        });
+        };
+        match self.roles {
+            None => {
+                add(uid);
+                for m in &w.member_of {
+                    add(self.names.get(m));
+                }
+            }
+            Some(_) => {
+                for m in self.closure(&w.user, &w.member_of) {
+                    add(self.names.get(&m));
+                }
+            }
+        }
         uks.extend(groups.into_iter().map(UK::Group));
         for i in self.ure(&w.user) {
             uks.push(UK::Re(i));
@@ -1043,23 +1045,6 @@ impl<'a> Ctx<'a> {
             }
         }
         (uks, dks)
-    }
-
-    /// Every role the witness user is a member of (itself included).
-    fn for_each_membership(&self, w: &W, f: &mut dyn FnMut(&str)) {
-        match self.roles {
-            None => {
-                f(&w.user);
-                for m in &w.member_of {
-                    f(m);
-                }
-            }
-            Some(_) => {
-                for m in self.closure(&w.user, &w.member_of) {
-                    f(&m);
-                }
-            }
-        }
     }
 
     fn is_member(&self, w: &W, x: &str) -> bool {
@@ -1102,7 +1087,8 @@ struct Hit {
 }
 
 struct Sweep {
-    covers: FxHashMap<(UK, DK), Cover>,
+    /// Addresses taken so far, per (user key, database key, IPv6?).
+    covers: FxHashMap<(UK, DK, bool), Iv>,
 }
 
 impl Sweep {
@@ -1110,8 +1096,7 @@ impl Sweep {
         let mut v = SmallVec::new();
         for u in uks {
             for d in dks {
-                if let Some(c) = self.covers.get(&(*u, *d)) {
-                    let iv = c.fam(v6);
+                if let Some(iv) = self.covers.get(&(*u, *d, v6)) {
                     if !iv.is_empty() {
                         v.push(iv);
                     }
@@ -1205,17 +1190,37 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
             }
         }
         let (specs, prep, keys, guards) = (&specs, &prep, &keys, &guard_index);
-        let run = |kinds: Vec<Kind>, ctx: &mut Ctx| -> Vec<(Kind, SweepOut)> {
-            kinds
-                .into_iter()
-                .map(|k| (k, sweep_kind(k, ctx, file, prep, specs, keys, guards, opts)))
-                .collect()
+        // Each thread runs its sweeps, then prepares witnesses for the
+        // other thread's sweeps from the end of the file backwards until
+        // they meet (witness preparation is most of a sweep's work, and
+        // one sweep can outlast the other thread's).
+        let progress = [AtomicUsize::new(0), AtomicUsize::new(0)];
+        let run = |me: usize, kinds: &[Kind], other: &[Kind], ctx: &mut Ctx| {
+            let outs: Vec<(Kind, SweepOut)> = kinds
+                .iter()
+                .map(|&k| {
+                    let o =
+                        sweep_kind(k, ctx, file, prep, specs, keys, guards, opts, &progress[me]);
+                    (k, o)
+                })
+                .collect();
+            progress[me].store(usize::MAX, Ordering::Relaxed);
+            for i in (0..n).rev() {
+                if progress[1 - me].load(Ordering::Relaxed).saturating_add(64) >= i {
+                    break;
+                }
+                let r = &file.rules[i];
+                if other.iter().any(|k| r.conn_type.admits(k.enc())) {
+                    prep[i].get_or_init(|| prepare(ctx, r));
+                }
+            }
+            outs
         };
         let mut ctx2 = ctx.clone();
         let ctx1 = &mut ctx;
         let mut outs = std::thread::scope(|sc| {
-            let h = sc.spawn(|| run(theirs, &mut ctx2));
-            let mut v = run(mine, ctx1);
+            let h = sc.spawn(|| run(1, &theirs, &mine, &mut ctx2));
+            let mut v = run(0, &mine, &theirs, ctx1);
             v.extend(h.join().expect("sweep thread"));
             v
         });
@@ -1415,9 +1420,12 @@ fn add_space(sweep: &mut Sweep, spec: &AddrSpec, keys: &(UKs, DKs), i: usize) {
         let (uks, dks) = keys;
         for u in uks {
             for d in dks {
-                let c = sweep.covers.entry((*u, *d)).or_default();
                 for &(v6, lo, hi) in ranges {
-                    c.fam_mut(v6).insert(lo, hi, i as u32);
+                    sweep
+                        .covers
+                        .entry((*u, *d, v6))
+                        .or_default()
+                        .insert(lo, hi, i as u32);
                 }
             }
         }
@@ -1551,8 +1559,10 @@ fn sweep_kind(
     keys: &[(UKs, DKs)],
     guards: &GuardIndex,
     opts: &AnalyzeOptions,
+    progress: &AtomicUsize,
 ) -> SweepOut {
     let n = file.rules.len();
+    progress.store(0, Ordering::Relaxed);
     let mut matched = vec![false; n];
     // boxed: a hit is large and most rules of a big file have none
     let mut plain_hits: Vec<Option<Box<Hit>>> = Vec::new();
@@ -1570,6 +1580,9 @@ fn sweep_kind(
         covers: FxHashMap::default(),
     };
     for i in 0..n {
+        if i % 64 == 0 {
+            progress.store(i, Ordering::Relaxed);
+        }
         let r = &file.rules[i];
         if !r.conn_type.admits(kind.enc()) {
             continue;
@@ -1579,9 +1592,12 @@ fn sweep_kind(
         // witness can reach it (replication witnesses meet the
         // `replication` keyword only, so rules naming it take the long way).
         if !keys[i].1.contains(&DK::Repl) {
-            if let Some(all) = sweep.covers.get(&(UK::All, DK::All)) {
+            let all4 = sweep.covers.get(&(UK::All, DK::All, false));
+            let all6 = sweep.covers.get(&(UK::All, DK::All, true));
+            if all4.is_some() || all6.is_some() {
+                let fam = |v6: bool| if v6 { all6 } else { all4 };
                 let held = |&(v6, lo, hi): &(bool, u128, u128)| {
-                    all.fam(v6).covering_end(lo).is_some_and(|e| e >= hi)
+                    fam(v6).is_some_and(|c| c.covering_end(lo).is_some_and(|e| e >= hi))
                 };
                 let covered = match &specs[i] {
                     AddrSpec::Ranges(rs) => rs.iter().all(held),
@@ -1593,7 +1609,9 @@ fn sweep_kind(
                     let e = &mut shadow[i];
                     if let AddrSpec::Ranges(rs) = &specs[i] {
                         for &(v6, lo, hi) in rs {
-                            all.fam(v6).owners(lo, hi, 5, e);
+                            if let Some(c) = fam(v6) {
+                                c.owners(lo, hi, 5, e);
+                            }
                         }
                     }
                     // Its space adds nothing either: every lookup that
