@@ -208,7 +208,7 @@ const V6_MAX: u128 = u128::MAX;
 struct Iv {
     /// Most cells hold one merged interval: kept inline.
     v: SmallVec<[Seg; 1]>,
-    big: Option<Box<BTreeMap<u128, Seg>>>,
+    big: Option<BTreeMap<u128, Seg>>,
 }
 
 const BIG: usize = 64;
@@ -271,7 +271,7 @@ impl Iv {
 
     fn insert(&mut self, a: u128, b: u128, owner: u32) {
         if self.big.is_none() && self.v.len() >= BIG {
-            self.big = Some(Box::new(self.v.drain(..).map(|s| (s.lo, s)).collect()));
+            self.big = Some(self.v.drain(..).map(|s| (s.lo, s)).collect());
         }
         // segments touching [a,b] (adjacent counts), in order
         let touching: SmallVec<[Seg; 4]> = match &self.big {
