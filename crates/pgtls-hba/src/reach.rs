@@ -177,18 +177,15 @@ enum DK {
 }
 
 #[derive(Default, Clone)]
-struct Interner {
-    map: FxHashMap<String, u32>,
+/// Names of the file (borrowed from its tokens), numbered.
+struct Interner<'a> {
+    map: FxHashMap<&'a str, u32>,
 }
 
-impl Interner {
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.map.get(s) {
-            return i;
-        }
-        let i = self.map.len() as u32;
-        self.map.insert(s.to_string(), i);
-        i
+impl<'a> Interner<'a> {
+    fn intern(&mut self, s: &'a str) -> u32 {
+        let next = self.map.len() as u32;
+        *self.map.entry(s).or_insert(next)
     }
     fn get(&self, s: &str) -> Option<u32> {
         self.map.get(s).copied()
@@ -667,7 +664,7 @@ fn dbs_desc(r: &HbaRule, dt: usize) -> String {
 #[derive(Clone)]
 struct Ctx<'a> {
     // Read-only after `new` and shared by the sweep threads' clones.
-    names: Arc<Interner>,
+    names: Arc<Interner<'a>>,
     user_res: Arc<Vec<regex::Regex>>,
     db_res: Arc<Vec<regex::Regex>>,
     re_cache_u: HashMap<String, Vec<u32>>,
@@ -846,11 +843,16 @@ impl<'a> Ctx<'a> {
         // every name of the file it matches (bounded: the scan is once per
         // pattern, the list is tried per rule)
         if names.map.len() * self.re_count <= 4_000_000 {
-            let mut mentioned: Vec<&String> = names.map.keys().filter(|k| re.is_match(k)).collect();
-            mentioned.sort();
+            let mut mentioned: Vec<&str> = names
+                .map
+                .keys()
+                .copied()
+                .filter(|k| re.is_match(k))
+                .collect();
+            mentioned.sort_unstable();
             for k in mentioned.into_iter().take(MEMBER_LIMIT) {
-                if !v.contains(k) {
-                    v.push(k.clone());
+                if !v.iter().any(|x| x == k) {
+                    v.push(k.to_string());
                 }
             }
         }
