@@ -621,10 +621,11 @@ fn is_loopback(v6: bool, x: u128) -> bool {
 // ------------------------------------------------------------- witnesses
 
 #[derive(Clone, Debug)]
-struct W {
-    user: String,
+struct W<'a> {
+    /// Borrowed from the file's tokens when the rule names them.
+    user: Cow<'a, str>,
     member_of: BTreeSet<String>,
-    db: String,
+    db: Cow<'a, str>,
     repl: bool,
     /// Index of the user / database value of the rule it came from.
     ut: usize,
@@ -896,8 +897,8 @@ impl<'a> Ctx<'a> {
     /// value stands for many names (a group's members, a regex, a role of
     /// the user for samerole), several are tried: one of them may be left
     /// free by earlier lines when another is not.
-    fn witnesses(&self, r: &HbaRule, limit: usize) -> Vec<W> {
-        let mut users: Vec<(Cow<str>, BTreeSet<String>, usize)> = Vec::new();
+    fn witnesses(&self, r: &'a HbaRule, limit: usize) -> Vec<W<'a>> {
+        let mut users: Vec<(Cow<'a, str>, BTreeSet<String>, usize)> = Vec::new();
         let samerole = r
             .databases
             .iter()
@@ -911,13 +912,13 @@ impl<'a> Ctx<'a> {
                         }
                     }
                     None => users.push((
-                        Cow::Borrowed(&self.fresh_user),
+                        Cow::Owned(self.fresh_user.clone()),
                         [g.to_string()].into_iter().collect(),
                         ut,
                     )),
                 }
             } else if t.is_keyword("all") {
-                users.push((Cow::Borrowed(&self.fresh_user), BTreeSet::new(), ut));
+                users.push((Cow::Owned(self.fresh_user.clone()), BTreeSet::new(), ut));
                 if let (true, Some(roles)) = (samerole, self.roles) {
                     // samerole needs a user that exists and has roles
                     for u in roles.member_of.keys().take(MEMBER_LIMIT) {
@@ -933,14 +934,14 @@ impl<'a> Ctx<'a> {
             }
         }
         let mut out = Vec::with_capacity(users.len() * r.databases.len());
-        let mut push = |w: W| {
+        let mut push = |w: W<'a>| {
             out.push(w);
             out.len() < limit
         };
         'outer: for (u, m, ut) in &users {
             for (dt, t) in r.databases.iter().enumerate() {
-                let w = |db: String, member_of: BTreeSet<String>, repl: bool| W {
-                    user: u.to_string(),
+                let w = |db: Cow<'a, str>, member_of: BTreeSet<String>, repl: bool| W {
+                    user: u.clone(),
                     member_of,
                     db,
                     repl,
@@ -948,9 +949,9 @@ impl<'a> Ctx<'a> {
                     dt,
                 };
                 let more = if t.is_keyword("all") {
-                    push(w(self.fresh_db.clone(), m.clone(), false))
+                    push(w(Cow::Owned(self.fresh_db.clone()), m.clone(), false))
                 } else if t.is_keyword("sameuser") {
-                    push(w(u.to_string(), m.clone(), false))
+                    push(w(u.clone(), m.clone(), false))
                 } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
                     match self.roles {
                         Some(_) => {
@@ -960,7 +961,7 @@ impl<'a> Ctx<'a> {
                             let (others, own): (Vec<String>, Vec<String>) =
                                 roles.into_iter().partition(|x| x != u);
                             for role in others.into_iter().chain(own).take(MEMBER_LIMIT) {
-                                more = push(w(role, m.clone(), false));
+                                more = push(w(Cow::Owned(role), m.clone(), false));
                                 if !more {
                                     break;
                                 }
@@ -970,22 +971,22 @@ impl<'a> Ctx<'a> {
                         None => {
                             let mut m = m.clone();
                             m.insert(self.fresh_role.clone());
-                            push(w(self.fresh_role.clone(), m, false))
+                            push(w(Cow::Owned(self.fresh_role.clone()), m, false))
                         }
                     }
                 } else if t.is_keyword("replication") {
-                    push(w("replication".to_string(), m.clone(), true))
+                    push(w(Cow::Borrowed("replication"), m.clone(), true))
                 } else if let Some(re) = &t.regex {
                     let mut more = true;
                     for s in self.regex_names(re) {
-                        more = push(w(s, m.clone(), false));
+                        more = push(w(Cow::Owned(s), m.clone(), false));
                         if !more {
                             break;
                         }
                     }
                     more
                 } else {
-                    push(w(t.text.clone(), m.clone(), false))
+                    push(w(Cow::Borrowed(&t.text), m.clone(), false))
                 };
                 if !more {
                     break 'outer;
@@ -1115,7 +1116,7 @@ const WITNESS_LIMIT: usize = 64;
 const MEMBER_LIMIT: usize = 32;
 
 /// Run the analysis.
-pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
+pub fn analyze<'f>(file: &'f HbaFile, opts: &'f AnalyzeOptions) -> Reachability {
     let n = file.rules.len();
     // the names and keys, and the addresses, on two threads
     let ((mut ctx, keys), (specs, notes_per_rule)) = std::thread::scope(|sc| {
@@ -1197,7 +1198,7 @@ pub fn analyze(file: &HbaFile, opts: &AnalyzeOptions) -> Reachability {
         // they meet (witness preparation is most of a sweep's work, and
         // one sweep can outlast the other thread's).
         let progress = [AtomicUsize::new(0), AtomicUsize::new(0)];
-        let run = |me: usize, kinds: &[Kind], other: &[Kind], ctx: &mut Ctx| {
+        let run = |me: usize, kinds: &[Kind], other: &[Kind], ctx: &mut Ctx<'f>| {
             let outs: Vec<(Kind, SweepOut)> = kinds
                 .iter()
                 .map(|&k| {
@@ -1444,10 +1445,10 @@ struct SweepOut {
     guard_truncated: bool,
 }
 
-type Prep = Vec<(W, UKs, DKs)>;
+type Prep<'a> = Vec<(W<'a>, UKs, DKs)>;
 
 /// A rule's witnesses that match it, with the index keys each one hits.
-fn prepare(ctx: &mut Ctx, r: &HbaRule) -> Prep {
+fn prepare<'a>(ctx: &mut Ctx<'a>, r: &'a HbaRule) -> Prep<'a> {
     let ws = ctx.witnesses(r, WITNESS_LIMIT);
     let mut v = Vec::with_capacity(ws.len());
     for w in ws {
@@ -1552,11 +1553,11 @@ impl IntervalIndex {
 }
 
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-fn sweep_kind(
+fn sweep_kind<'a>(
     kind: Kind,
-    ctx: &mut Ctx,
-    file: &HbaFile,
-    prep: &[OnceLock<Prep>],
+    ctx: &mut Ctx<'a>,
+    file: &'a HbaFile,
+    prep: &[OnceLock<Prep<'a>>],
     specs: &[AddrSpec],
     keys: &[(UKs, DKs)],
     guards: &GuardIndex,
@@ -1665,8 +1666,8 @@ fn sweep_kind(
                         let lb = s.eq_ignore_ascii_case("localhost");
                         let wit = Witness {
                             addr: s.clone(),
-                            user: w.user.clone(),
-                            db: w.db.clone(),
+                            user: w.user.to_string(),
+                            db: w.db.to_string(),
                             member_of: w.member_of.iter().cloned().collect(),
                             replication: w.repl,
                             symbolic: true,
@@ -1766,8 +1767,8 @@ fn sweep_kind(
                             } else {
                                 ip::ntop(ip::from_u128(point.0, point.1))
                             },
-                            user: w.user.clone(),
-                            db: w.db.clone(),
+                            user: w.user.to_string(),
+                            db: w.db.to_string(),
                             member_of: w.member_of.iter().cloned().collect(),
                             replication: w.repl,
                             symbolic: false,
@@ -1935,8 +1936,8 @@ fn guard_overlap(
                         .unwrap_or(p);
                     return Some(Witness {
                         addr: ip::ntop(ip::from_u128(v6, point)),
-                        user: w.user.clone(),
-                        db: w.db.clone(),
+                        user: w.user.to_string(),
+                        db: w.db.to_string(),
                         member_of: w.member_of.iter().cloned().collect(),
                         replication: w.repl,
                         symbolic: false,
