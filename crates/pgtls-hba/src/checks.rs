@@ -195,6 +195,8 @@ pub fn findings(file: &HbaFile, reach: &Reachability, ssl_on: bool) -> Vec<Findi
     let rules = &reach.rules;
     if rules.len() > 20_000 {
         let (first, second) = rules.split_at(rules.len() / 2);
+        // about one finding per rule at most, usually
+        out.reserve(rules.len());
         let tail = std::thread::scope(|sc| {
             let h = sc.spawn(|| {
                 let mut v = Vec::with_capacity(second.len());
