@@ -205,6 +205,9 @@ pub enum FileState {
     Readable,
     Missing,
     Unreadable(String),
+    /// Readable, but not something the server can load (PostgreSQL reads
+    /// certificates, keys, CAs and CRLs as PEM).
+    Unusable(String),
     /// This host cannot see the server's files.
     Unknown,
 }
@@ -215,6 +218,7 @@ impl std::fmt::Display for FileState {
             FileState::Readable => f.write_str("readable"),
             FileState::Missing => f.write_str("does not exist"),
             FileState::Unreadable(e) => write!(f, "cannot be read: {e}"),
+            FileState::Unusable(e) => write!(f, "cannot be loaded: {e}"),
             FileState::Unknown => f.write_str("cannot be checked from here"),
         }
     }
@@ -222,11 +226,27 @@ impl std::fmt::Display for FileState {
 
 impl FileState {
     /// Inspect a path on this host.
+    /// Inspect a path on this host: it must open, and hold a PEM block (an
+    /// empty or DER file makes the server fail at its next start with "no
+    /// start line").
     pub fn of_path(path: &std::path::Path) -> FileState {
-        match std::fs::File::open(path) {
-            Ok(_) => FileState::Readable,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Missing,
-            Err(e) => FileState::Unreadable(e.to_string()),
+        use std::io::Read;
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileState::Missing,
+            Err(e) => return FileState::Unreadable(e.to_string()),
+        };
+        // certificates, chains and CRLs are small; a PEM header comes early
+        let mut head = Vec::new();
+        if let Err(e) = file.take(1 << 20).read_to_end(&mut head) {
+            return FileState::Unreadable(e.to_string());
+        }
+        if head.is_empty() {
+            FileState::Unusable("the file is empty".into())
+        } else if !head.windows(11).any(|w| w == b"-----BEGIN ") {
+            FileState::Unusable("no PEM block in it (\"-----BEGIN ...\")".into())
+        } else {
+            FileState::Readable
         }
     }
 }

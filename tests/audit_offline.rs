@@ -8,6 +8,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
+/// Stand-ins the offline audit accepts: it checks a PEM block is there, not
+/// the key material.
+const PEM_CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+const PEM_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);
     fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -49,8 +54,8 @@ fn auto_conf_overrides_an_included_ssl_on() {
         "ssl = on\nssl_min_protocol_version = 'TLSv1.1'\n",
     );
     write(d, "postgresql.auto.conf", "# ALTER SYSTEM\nssl = 'off'\n");
-    write(d, "server.crt", "x");
-    write(d, "server.key", "x");
+    write(d, "server.crt", PEM_CERT);
+    write(d, "server.key", PEM_KEY);
     write(
         d,
         "pg_hba.conf",
@@ -95,8 +100,8 @@ fn include_chain_floor_below_tls12_is_reported_at_its_line() {
         "conf.d/20-legacy.conf",
         "\n\nssl_min_protocol_version = 'TLSv1.1'  # for old JDBC\n",
     );
-    write(d, "server.crt", "x");
-    write(d, "server.key", "x");
+    write(d, "server.crt", PEM_CERT);
+    write(d, "server.key", PEM_KEY);
     write(d, "pg_hba.conf", "hostssl all all all scram-sha-256\n");
     let (v, code) = audit(d, &[]);
     let low = findings(&v, "PGT203");
@@ -121,7 +126,7 @@ fn pg12_unset_floor_is_tls1_and_missing_key_is_critical() {
         "postgresql.conf",
         "ssl = on\nssl_key_file = 'keys/server.key'\n",
     );
-    write(d, "server.crt", "x");
+    write(d, "server.crt", PEM_CERT);
     write(d, "pg_hba.conf", "hostssl all all all md5\n");
     let (v, code) = audit(d, &[]);
     assert_eq!(code, 1);
@@ -151,8 +156,8 @@ fn bundled_example_reports_every_host_line() {
     ] {
         write(t.path(), e, &fs::read_to_string(root.join(e)).unwrap());
     }
-    write(t.path(), "server.crt", "x");
-    write(t.path(), "server.key", "x");
+    write(t.path(), "server.crt", PEM_CERT);
+    write(t.path(), "server.key", PEM_KEY);
     let (v, code) = audit(t.path(), &[]);
     assert_eq!(code, 1);
     let mut lines: Vec<u64> = v["findings"]
@@ -259,4 +264,37 @@ fn conf_options_with_a_live_server_are_refused_not_ignored() {
         "{}",
         common::stderr(&out)
     );
+}
+
+#[test]
+fn an_empty_key_or_a_der_certificate_is_not_loadable() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    write(d, "PG_VERSION", "16\n");
+    write(
+        d,
+        "postgresql.conf",
+        "ssl = on\nssl_min_protocol_version = 'TLSv1.2'\n",
+    );
+    write(d, "server.crt", "0\x02\x01binary DER, not PEM");
+    write(d, "server.key", "");
+    write(d, "pg_hba.conf", "hostssl all all all scram-sha-256\n");
+    let (v, code) = audit(d, &[]);
+    assert_eq!(code, 1);
+    let bad = findings(&v, "PGT202");
+    let titles: Vec<&str> = bad.iter().map(|f| f["title"].as_str().unwrap()).collect();
+    assert_eq!(bad.len(), 2, "{titles:?}");
+    assert!(
+        titles.iter().any(|t| t.starts_with("ssl_cert_file")
+            && t.contains("cannot be loaded: no PEM block")),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("ssl_key_file")
+                && t.ends_with("cannot be loaded: the file is empty")),
+        "{titles:?}"
+    );
+    assert!(bad.iter().all(|f| f["severity"] == "critical"));
 }

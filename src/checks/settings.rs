@@ -21,7 +21,7 @@ pub const SSL_FILES_MISSING: CheckDoc = CheckDoc {
     code: "PGT202",
     name: "ssl-files-missing",
     severity: Severity::Critical,
-    summary: "`ssl` is on but the certificate or key file it names is missing or unreadable.",
+    summary: "`ssl` is on but the certificate or key file it names is missing, unreadable or not PEM.",
     why: "At the next start the server refuses to run (FATAL: could not load server certificate file); on reload it \
 keeps the old SSL context and logs \"SSL configuration was not reloaded\". Either way TLS is one restart away from \
 gone. Relative paths are resolved against the data directory.",
@@ -118,6 +118,7 @@ pub fn check(facts: &ServerFacts) -> Vec<Finding> {
             let problem = match &f.state {
                 FileState::Missing => Some("does not exist".to_string()),
                 FileState::Unreadable(e) => Some(format!("cannot be read: {e}")),
+                FileState::Unusable(e) => Some(format!("cannot be loaded: {e}")),
                 _ => None,
             };
             if let Some(p) = problem {
