@@ -344,7 +344,46 @@ struct Ctx<'a> {
     lines: &'a Lines,
     groups: Option<Vec<u32>>,
     facts: FileFacts,
-    seen_spans: Vec<Range<usize>>,
+    seen_spans: Spans,
+}
+
+/// Spans already judged whole (a connection string inside one is not
+/// judged again). Spans arrive in file order almost always: then a
+/// containment query is a binary search over the starts and a prefix
+/// maximum of the ends, not a scan of every earlier span (which made one
+/// file with 100k connection strings quadratic).
+#[derive(Default)]
+struct Spans {
+    spans: Vec<Range<usize>>,
+    /// max end of spans[..=i]
+    max_end: Vec<usize>,
+    /// Every span started at or after the one before it.
+    in_order: bool,
+}
+
+impl Spans {
+    fn push(&mut self, r: Range<usize>) {
+        if self.spans.is_empty() {
+            self.in_order = true;
+        } else if self.spans.last().is_some_and(|l| r.start < l.start) {
+            self.in_order = false;
+        }
+        let m = self.max_end.last().map_or(r.end, |&m| m.max(r.end));
+        self.max_end.push(m);
+        self.spans.push(r);
+    }
+
+    /// Whether some span holds all of `r`.
+    fn contain(&self, r: &Range<usize>) -> bool {
+        if self.in_order {
+            let k = self.spans.partition_point(|s| s.start <= r.start);
+            k > 0 && self.max_end[k - 1] >= r.end
+        } else {
+            self.spans
+                .iter()
+                .any(|s| s.start <= r.start && r.end <= s.end)
+        }
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -373,12 +412,7 @@ impl<'a> Ctx<'a> {
                 | Syntax::Npgsql
                 | Syntax::PrimaryConninfo
         ) || matches!(setting, Setting::Env { .. });
-        if line_level
-            && self
-                .seen_spans
-                .iter()
-                .any(|s| s.start <= span.start && span.end <= s.end)
-        {
+        if line_level && self.seen_spans.contain(&span) {
             return;
         }
         let (line, column) = self.lines.at(anchor);
@@ -438,7 +472,7 @@ pub fn extract_from(path: &Path, bytes: &[u8], kind: FileKind, from: usize) -> F
         lines: &lines,
         groups,
         facts: FileFacts::default(),
-        seen_spans: Vec::new(),
+        seen_spans: Spans::default(),
     };
     match kind {
         FileKind::ServiceFile => {
@@ -1410,6 +1444,44 @@ fn node_objects(cx: &mut Ctx<'_>) {
             // The connection string inside is judged as part of the object.
             let (a, b) = (open, close);
             cx.seen_spans.push(a..b);
+        }
+    }
+}
+
+#[cfg(test)]
+mod spans_tests {
+    use super::Spans;
+
+    #[test]
+    fn containment_agrees_with_a_scan_in_and_out_of_order() {
+        let mut r = 7u64;
+        let mut next = |n: u64| {
+            r = r
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (r >> 33) % n
+        };
+        for ordered in [true, false] {
+            let mut sp = Spans::default();
+            let mut all: Vec<std::ops::Range<usize>> = Vec::new();
+            let mut start = 0usize;
+            for _ in 0..300 {
+                let a = if ordered {
+                    start += next(5) as usize;
+                    start
+                } else {
+                    next(500) as usize
+                };
+                let b = a + next(40) as usize;
+                sp.push(a..b);
+                all.push(a..b);
+                for _ in 0..5 {
+                    let x = next(520) as usize;
+                    let q = x..x + next(30) as usize;
+                    let want = all.iter().any(|s| s.start <= q.start && q.end <= s.end);
+                    assert_eq!(sp.contain(&q), want, "{q:?} ordered={ordered}");
+                }
+            }
         }
     }
 }
