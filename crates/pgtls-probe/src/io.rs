@@ -178,6 +178,20 @@ impl Conn {
         Ok(())
     }
 
+    /// Bytes that have already arrived and not been read, without waiting
+    /// (at most `max`).
+    pub fn already_received(&mut self, max: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; max];
+        match self.stream.try_read(&mut buf) {
+            Ok(n) => {
+                self.tracker.bytes.fetch_add(n, Ordering::Relaxed);
+                buf.truncate(n);
+                buf
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// One byte, or `None` at a clean EOF (no byte at all).
     pub async fn read_byte_or_eof(&mut self) -> Result<Option<u8>, StepError> {
         let mut b = [0u8; 1];

@@ -91,6 +91,16 @@ pub fn printable(b: u8) -> String {
     }
 }
 
+/// A byte of text a peer sent, for a message: printable ASCII and spaces as
+/// they are, the rest escaped.
+fn printable_text(b: u8) -> String {
+    if b == b' ' {
+        " ".into()
+    } else {
+        printable(b)
+    }
+}
+
 /// The one-byte answer to an SSLRequest or GSSENCRequest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestAnswer {
@@ -126,7 +136,25 @@ pub async fn negotiate(
             let body = read_message(conn, b'E').await?;
             Ok(RequestAnswer::Error(ServerError::parse(&body)))
         }
-        b if b == yes => Ok(RequestAnswer::Yes),
+        b if b == yes => {
+            // PostgreSQL sends the one byte and waits for the handshake.
+            // More bytes already here mean something else answered (an SSH
+            // or HTTP server whose text starts with that letter), or data
+            // was injected in front of the handshake: libpq 14+ refuses
+            // this too ("received unencrypted data after SSL response").
+            let extra = conn.already_received(64);
+            if extra.is_empty() {
+                Ok(RequestAnswer::Yes)
+            } else {
+                let mut all = vec![b];
+                all.extend_from_slice(&extra);
+                Err(StepError::protocol(format!(
+                    "{what}: received unencrypted data after the '{}' answer (\"{}\"): not a PostgreSQL server, or something in between injects data",
+                    yes as char,
+                    all.iter().map(|&c| printable_text(c)).collect::<String>()
+                )))
+            }
+        }
         other => Err(StepError::protocol(format!(
             "{what}: got byte 0x{other:02X} ('{}'), expected '{}' or 'N': not a PostgreSQL server?",
             printable(other),

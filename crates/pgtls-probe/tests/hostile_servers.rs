@@ -33,9 +33,21 @@ enum Fake {
     WrongRecordVersion,
     /// Hangs up on GSSENCRequest (old poolers), 'N' to SSLRequest, trust.
     PoolerWithoutGss,
+    /// An SSH server: its banner, sent on connect, starts with 'S'.
+    Ssh,
 }
 
 async fn handle(mut s: TcpStream, f: Fake) {
+    if matches!(f, Fake::Ssh) {
+        let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n").await;
+        let mut sink = [0u8; 256];
+        while let Ok(n) = s.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+        return;
+    }
     loop {
         let mut hdr = [0u8; 8];
         if s.read_exact(&mut hdr).await.is_err() {
@@ -67,6 +79,10 @@ async fn handle(mut s: TcpStream, f: Fake) {
                 Fake::HugeAuthLength | Fake::PoolerWithoutGss => vec![b'N'],
                 Fake::Trickle => {
                     let _ = s.write_all(b"S").await;
+                    let mut hello = [0u8; 1];
+                    if s.read_exact(&mut hello).await.is_err() {
+                        return;
+                    }
                     for b in [0x16u8, 3, 3, 0x3F, 0xFF].iter().cycle() {
                         if s.write_all(&[*b]).await.is_err() {
                             return;
@@ -78,9 +94,20 @@ async fn handle(mut s: TcpStream, f: Fake) {
                 Fake::HugeHandshake => vec![b'S', 0x16, 3, 3, 0, 4, 2, 0xFF, 0xFF, 0xFF],
                 Fake::CloseMidRecord => vec![b'S', 0x16, 3, 3],
                 Fake::WrongRecordVersion => vec![b'S', 0x16, 2, 0, 0, 5, 2, 0, 0, 1, 0],
-                Fake::Garbage | Fake::Silent => unreachable!(),
+                Fake::Garbage | Fake::Silent | Fake::Ssh => unreachable!(),
             };
-            let _ = s.write_all(&reply).await;
+            // Like a TLS server: 'S', then the rest only once the
+            // ClientHello is in (bytes sent before it would be "data after
+            // the 'S' answer", a different error).
+            let (first, rest) = reply.split_at(1);
+            let _ = s.write_all(if first == b"S" { first } else { &reply }).await;
+            if first == b"S" && !rest.is_empty() {
+                let mut hello = [0u8; 1];
+                if s.read_exact(&mut hello).await.is_err() {
+                    return;
+                }
+                let _ = s.write_all(rest).await;
+            }
             if matches!(f, Fake::CloseMidRecord) {
                 // Wait for the ClientHello, then vanish mid-record.
                 let mut buf = [0u8; 4096];
@@ -164,6 +191,19 @@ async fn garbage_answer_is_not_a_postgresql_server() {
     assert_eq!(r.ssl_request, None);
     assert_eq!(r.findings.len(), 1);
     assert_eq!(r.findings[0].code, "PGT517");
+}
+
+#[tokio::test]
+async fn ssh_banner_starting_with_s_is_not_taken_for_tls_support() {
+    let r = probe_fake(Fake::Ssh).await;
+    let e = error(&r);
+    assert!(
+        e.contains("received unencrypted data after the 'S' answer")
+            && e.contains("SSH-2.0-OpenSSH_9.2p1 Debian-2\\x0D\\x0A"),
+        "{e}"
+    );
+    assert_eq!(r.ssl_request, None, "{r:#?}");
+    assert!(r.findings.iter().any(|f| f.code == "PGT517"), "{r:#?}");
 }
 
 #[tokio::test]
