@@ -671,23 +671,34 @@ struct Ctx<'a> {
     re_cache_u: HashMap<String, Vec<u32>>,
     re_cache_d: HashMap<String, Vec<u32>>,
     /// Per pattern: the names tried for it (see `regex_names`).
-    re_names: RefCell<HashMap<String, Vec<String>>>,
+    re_names: RefCell<HashMap<(bool, String), Vec<String>>>,
     /// Distinct patterns in the file (bounds the name scans).
     re_count: usize,
     fresh_user: String,
     fresh_db: String,
+    /// "Any other name" needs one stand-in per way the file's patterns can
+    /// treat a name: `/^[^a]` covers `someone_else`, another line may
+    /// still get `a_pgtls`. The first is `fresh_user` / `fresh_db`.
+    fresh_users: Vec<String>,
+    fresh_dbs: Vec<String>,
     fresh_role: String,
     roles: Option<&'a Roles>,
 }
 
+/// A name for "any name the file does not single out": `base` when nothing
+/// mentions or matches it, else the least covered of its variants and of
+/// the shared name pool (an earlier `/^[^a]` line covers `someone_else`,
+/// not `a_pgtls`).
 fn fresh(base: &str, taken: &dyn Fn(&str) -> usize) -> String {
     let mut best = (usize::MAX, base.to_string());
-    for i in 0..8 {
-        let cand = if i == 0 {
+    let variants = (0..8).map(|i| {
+        if i == 0 {
             base.to_string()
         } else {
             format!("{base}{i}")
-        };
+        }
+    });
+    for cand in variants.chain(crate::regexes::name_pool().iter().cloned()) {
         let score = taken(&cand);
         if score < best.0 {
             best = (score, cand);
@@ -697,6 +708,32 @@ fn fresh(base: &str, taken: &dyn Fn(&str) -> usize) -> String {
         }
     }
     best.1
+}
+
+/// Stand-ins for "a name the file does not mention": `first`, then one
+/// name of the pool for each other set of the column's patterns a name can
+/// match (at most 8), names the file mentions left out.
+fn stand_ins(first: &str, mentioned: &dyn Fn(&str) -> bool, res: &[regex::Regex]) -> Vec<String> {
+    let mut out = vec![first.to_string()];
+    if res.is_empty() {
+        return out;
+    }
+    let sig = |x: &str| -> Vec<bool> { res.iter().map(|r| r.is_match(x)).collect() };
+    let mut seen = vec![sig(first)];
+    for cand in crate::regexes::name_pool() {
+        if out.len() >= 8 {
+            break;
+        }
+        if mentioned(cand) {
+            continue;
+        }
+        let s = sig(cand);
+        if !seen.contains(&s) {
+            seen.push(s);
+            out.push(cand.clone());
+        }
+    }
+    out
 }
 
 impl<'a> Ctx<'a> {
@@ -773,6 +810,8 @@ impl<'a> Ctx<'a> {
             re_count,
             fresh_user: String::new(),
             fresh_db: String::new(),
+            fresh_users: Vec::new(),
+            fresh_dbs: Vec::new(),
             fresh_role: String::new(),
             roles,
         };
@@ -786,6 +825,8 @@ impl<'a> Ctx<'a> {
         };
         c.fresh_user = fresh("someone_else", &score_u);
         c.fresh_db = fresh("other_db", &score_d);
+        c.fresh_users = stand_ins(&c.fresh_user, &|x| names.get(x).is_some(), ur);
+        c.fresh_dbs = stand_ins(&c.fresh_db, &|x| names.get(x).is_some(), dr);
         c.fresh_role = fresh("some_role", &|s: &str| score_u(s) + score_d(s));
         (c, keys)
     }
@@ -835,12 +876,26 @@ impl<'a> Ctx<'a> {
     /// Names a `/regex` value matches, the ones the file does not mention
     /// first, then names the file mentions (an earlier line may cover the
     /// first but not the others). Cached per pattern.
-    fn regex_names(&self, re: &regex::Regex) -> Vec<String> {
-        if let Some(v) = self.re_names.borrow().get(re.as_str()) {
+    fn regex_names(&self, re: &regex::Regex, db: bool) -> Vec<String> {
+        let key = (db, re.as_str().to_string());
+        if let Some(v) = self.re_names.borrow().get(&key) {
             return v.clone();
         }
         let names = &self.names;
-        let mut v = crate::regexes::samples_avoiding(re, &|x| names.get(x).is_some(), 3);
+        // least covered first: not a name the file mentions, matched by as
+        // few of the column's other patterns as possible
+        let others = if db { &self.db_res } else { &self.user_res };
+        let sig = |x: &str| -> Vec<bool> {
+            let mut v = vec![names.get(x).is_some()];
+            v.extend(
+                others
+                    .iter()
+                    .filter(|o| o.as_str() != re.as_str())
+                    .map(|o| o.is_match(x)),
+            );
+            v
+        };
+        let mut v = crate::regexes::samples_diverse(re, &sig, 8);
         // every name of the file it matches (bounded: the scan is once per
         // pattern, the list is tried per rule)
         if names.map.len() * self.re_count <= 4_000_000 {
@@ -869,9 +924,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        self.re_names
-            .borrow_mut()
-            .insert(re.as_str().to_string(), v.clone());
+        self.re_names.borrow_mut().insert(key, v.clone());
         v
     }
 
@@ -911,14 +964,20 @@ impl<'a> Ctx<'a> {
                             users.push((Cow::Owned(u), BTreeSet::new(), ut));
                         }
                     }
-                    None => users.push((
-                        Cow::Owned(self.fresh_user.clone()),
-                        [g.to_string()].into_iter().collect(),
-                        ut,
-                    )),
+                    None => {
+                        for f in &self.fresh_users {
+                            users.push((
+                                Cow::Owned(f.clone()),
+                                [g.to_string()].into_iter().collect(),
+                                ut,
+                            ));
+                        }
+                    }
                 }
             } else if t.is_keyword("all") {
-                users.push((Cow::Owned(self.fresh_user.clone()), BTreeSet::new(), ut));
+                for f in &self.fresh_users {
+                    users.push((Cow::Owned(f.clone()), BTreeSet::new(), ut));
+                }
                 if let (true, Some(roles)) = (samerole, self.roles) {
                     // samerole needs a user that exists and has roles
                     for u in roles.member_of.keys().take(MEMBER_LIMIT) {
@@ -926,7 +985,7 @@ impl<'a> Ctx<'a> {
                     }
                 }
             } else if let Some(re) = &t.regex {
-                for s in self.regex_names(re) {
+                for s in self.regex_names(re, false) {
                     users.push((Cow::Owned(s), BTreeSet::new(), ut));
                 }
             } else {
@@ -949,7 +1008,14 @@ impl<'a> Ctx<'a> {
                     dt,
                 };
                 let more = if t.is_keyword("all") {
-                    push(w(Cow::Owned(self.fresh_db.clone()), m.clone(), false))
+                    let mut more = true;
+                    for f in &self.fresh_dbs {
+                        more = push(w(Cow::Owned(f.clone()), m.clone(), false));
+                        if !more {
+                            break;
+                        }
+                    }
+                    more
                 } else if t.is_keyword("sameuser") {
                     push(w(u.clone(), m.clone(), false))
                 } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
@@ -978,7 +1044,7 @@ impl<'a> Ctx<'a> {
                     push(w(Cow::Borrowed("replication"), m.clone(), true))
                 } else if let Some(re) = &t.regex {
                     let mut more = true;
-                    for s in self.regex_names(re) {
+                    for s in self.regex_names(re, true) {
                         more = push(w(Cow::Owned(s), m.clone(), false));
                         if !more {
                             break;

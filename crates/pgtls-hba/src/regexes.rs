@@ -156,34 +156,68 @@ pub(crate) fn samples(re: &Regex) -> Vec<String> {
     out
 }
 
-/// Up to `max` distinct names the pattern matches, those for which `taken`
-/// is false first (a name no other line of the file mentions is the one
-/// earlier lines are least likely to cover). Beyond [`samples`], names are
-/// drawn at random (fixed seed) from the pattern's own structure: another
-/// character of each class, another branch of each alternation, another
-/// repetition count.
-pub(crate) fn samples_avoiding(
+/// Names that differ where patterns usually look: every printable ASCII
+/// first character, alone and followed by more, and a few common shapes.
+/// A name no line of a file covers is searched among these (and a
+/// pattern's own samples): `/^[^a]` leaves `a_user` free, `/^[a-y]` leaves
+/// `z_user`, `/.` leaves nothing.
+pub(crate) fn name_pool() -> &'static [String] {
+    static POOL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let mut v: Vec<String> = Vec::new();
+        for c in '!'..='~' {
+            v.push(format!("{c}_pgtls"));
+            v.push(c.to_string());
+        }
+        for w in ["user name", "x.y", "x@y", "x-y", "0", "00", "Z", "zz"] {
+            v.push(w.to_string());
+        }
+        v
+    })
+}
+
+/// Up to `max` distinct, non-empty names the pattern matches, one for
+/// each way a name can meet the file: `sig` gives a name's signature (is
+/// it a name the file mentions, which of the column's other patterns match
+/// it). Names with the smallest signatures come first: a name nothing else
+/// covers is the one earlier lines are least likely to take, but any
+/// signature can be the one left free (`/^[^a]` after `/^[^q]` is reached
+/// by `q...` names only). Candidates: [`samples`], the [`name_pool`] names it
+/// matches, and names drawn at random (fixed seed) from the pattern's own
+/// structure: another character of each class, another branch of each
+/// alternation, another repetition count.
+pub(crate) fn samples_diverse(
     re: &Regex,
-    taken: &dyn Fn(&str) -> bool,
+    sig: &dyn Fn(&str) -> Vec<bool>,
     max: usize,
 ) -> Vec<String> {
     let mut all = samples(re);
+    for p in name_pool() {
+        if re.is_match(p) && !all.contains(p) {
+            all.push(p.clone());
+        }
+    }
     if let Ok(hir) = regex_syntax::Parser::new().parse(re.as_str()) {
         let mut rng = crate::gen::Rng::new(0x5EED);
         for _ in 0..48 {
-            if all.iter().filter(|x| !taken(x)).count() >= max {
-                break;
-            }
             let mut s = String::new();
             if gen_random(&hir, &mut s, &mut rng) && re.is_match(&s) && !all.contains(&s) {
                 all.push(s);
             }
         }
     }
-    let (mut free, used): (Vec<String>, Vec<String>) = all.into_iter().partition(|x| !taken(x));
-    free.extend(used);
-    free.truncate(max);
-    free
+    // PostgreSQL refuses a startup packet without a user name, and an
+    // empty database name means the user's own
+    all.retain(|x| !x.is_empty());
+    let mut by_sig: Vec<(Vec<bool>, String)> = Vec::new();
+    for x in all {
+        let s = sig(&x);
+        if !by_sig.iter().any(|(t, _)| *t == s) {
+            by_sig.push((s, x));
+        }
+    }
+    by_sig.sort_by_key(|(s, _)| s.iter().filter(|&&b| b).count());
+    by_sig.into_iter().take(max).map(|(_, x)| x).collect()
 }
 
 /// Like [`gen`], with random choices.
@@ -306,15 +340,29 @@ mod tests {
     }
 
     #[test]
-    fn samples_avoiding_prefers_names_the_file_does_not_mention() {
+    fn diverse_samples_cover_every_signature_least_covered_first() {
         let re = compile("^u[12]$").unwrap();
-        let s = samples_avoiding(&re, &|x| x == "u1", 4);
+        let s = samples_diverse(&re, &|x| vec![x == "u1"], 4);
         assert_eq!(s, vec!["u2".to_string(), "u1".to_string()]);
         let re = compile("^(app|web)_[a-z]+$").unwrap();
-        let s = samples_avoiding(&re, &|x| x.starts_with("app"), 3);
-        assert_eq!(s.len(), 3);
+        let s = samples_diverse(&re, &|x| vec![x.starts_with("app")], 3);
+        assert_eq!(s.len(), 2, "two signatures: {s:?}");
         assert!(s[0].starts_with("web_"), "{s:?}");
         assert!(s.iter().all(|x| re.is_match(x)));
+        // `.` next to `^[^q]`: the one free name starts with q
+        let other = compile("^[^q]").unwrap();
+        let re = compile(".").unwrap();
+        let s = samples_diverse(&re, &|x| vec![other.is_match(x)], 2);
+        assert!(s[0].starts_with('q'), "{s:?}");
+        // /^[^a] after /^[^q] and /^[a-y]: a q name is one of the choices
+        let (o1, o2) = (compile("^[^q]").unwrap(), compile("^[a-y]").unwrap());
+        let re = compile("^[^a]").unwrap();
+        let s = samples_diverse(&re, &|x| vec![o1.is_match(x), o2.is_match(x)], 8);
+        assert!(s.iter().any(|x| x.starts_with('q')), "{s:?}");
+        // never an empty name
+        let re = compile("^a?$").unwrap();
+        let s = samples_diverse(&re, &|_| Vec::new(), 5);
+        assert_eq!(s, vec!["a".to_string()]);
     }
 
     #[test]

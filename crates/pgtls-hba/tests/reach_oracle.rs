@@ -331,10 +331,13 @@ fn pools(file: &HbaFile, ifs: &Option<Vec<Interface>>) -> Pools {
             boundary(lo, hi, &mut addrs);
         }
     }
-    let mut users: BTreeSet<String> = ["u1", "u2", "u3", "u4", "g1", "all", "+g1", "nobody"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    // plus names that fail the usual patterns (`/^[^a]`, `/^[a-y]`, `/^u`)
+    let mut users: BTreeSet<String> = [
+        "u1", "u2", "u3", "u4", "g1", "all", "+g1", "nobody", "a", "zed", "q", "_x", "Other", "uz",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut dbs: BTreeSet<String> = [
         "d1",
         "d2",
@@ -344,6 +347,10 @@ fn pools(file: &HbaFile, ifs: &Option<Vec<Interface>>) -> Pools {
         "replication",
         "sameuser",
         "other",
+        "a",
+        "zed",
+        "q",
+        "Dx",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -864,6 +871,64 @@ fn small_rule_set(seed: u64, major: u32) -> (String, String) {
     }
 }
 
+/// Rule sets (16+) whose user and database values are patterns next to
+/// `all` and literal names: negated and range classes, catch-alls, exact
+/// alternatives. A line after such patterns is reached only by names the
+/// patterns leave out (a fresh reviewer found `/^[^a]` then `all` wrongly
+/// reported as never matching).
+fn regex_class_rules(seed: u64) -> String {
+    let mut r = Rng::new(seed ^ 0xC1A55);
+    let users = [
+        "/^[^a]", "/^[a-y]", "/^[a-z]", "/.", "/^[^q]", "/^u[12]$", "/^u", "all", "u1", "a", "zed",
+        "+g1", "/^a?$",
+    ];
+    let dbs = ["/^[^d]", "/^d", "/.", "all", "d1", "sameuser", "/^[a-c]"];
+    let n = 2 + r.below(4);
+    let mut out = String::new();
+    for _ in 0..n {
+        let ty = *r.pick(&["host", "host", "hostssl", "hostnossl", "local"]);
+        let u = r.pick(&users).to_string();
+        let d = r.pick(&dbs).to_string();
+        let m = *r.pick(&["reject", "reject", "trust", "md5"]);
+        if ty == "local" {
+            out.push_str(&format!("local {d} {u} {m}\n"));
+        } else {
+            let a = *r.pick(&["0.0.0.0/0", "all", "127.0.0.0/8", "::/0"]);
+            out.push_str(&format!("{ty} {d} {u} {a} {m}\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn reachability_agrees_with_first_match_on_regex_class_rule_sets() {
+    let seeds: u64 = if long() { 3000 } else { 300 };
+    let known = known_roles();
+    let mut stats = Stats::default();
+    let mut fails = Failures::default();
+    for major in [16u32, 18] {
+        for seed in 0..seeds {
+            let text = regex_class_rules(seed);
+            for mode in [Mode::Known, Mode::Unknown] {
+                let case = Case {
+                    origin: format!("seed {seed}: regex_class_rules({seed})"),
+                    text: text.clone(),
+                    version_num: major * 10000,
+                    mode,
+                    ssl_on: true,
+                    gss_build: true,
+                    interfaces: Some(loopback_interfaces()),
+                };
+                let file = case.parse(&text);
+                let probes = probes_for(&case, &file, &known, seed * 17 + major as u64, 200);
+                check_case(&case, &file, &probes, &known, &mut stats, &mut fails);
+            }
+        }
+    }
+    eprintln!("reach oracle, regex class rule sets: {stats:?}");
+    fails.assert_none(&stats);
+}
+
 #[test]
 fn reachability_agrees_with_first_match_on_generated_rule_sets() {
     let seeds: u64 = if long() { 4000 } else { 400 };
@@ -1102,5 +1167,37 @@ fn regex_user_with_samerole_is_reached_by_an_existing_role() {
         Mode::Known,
         &roles_of(&[("u3", &["g3"]), ("g3", &[])]),
         &[("10.0.0.1", "u3", "g3", &[])],
+    );
+}
+
+/// Was failing (found by a fresh reviewer): an earlier pattern that matches
+/// the analysis's stand-in for "any other user" covered every unnamed user,
+/// so the trust line was called shadowed, though alice reaches it (and a
+/// real PostgreSQL 16 let her in without a password).
+#[test]
+fn negated_class_before_all_leaves_the_names_it_excludes() {
+    assert_agrees(
+        "regex/negated-class",
+        "host all /^[^a] 0.0.0.0/0 reject\nhost all all 0.0.0.0/0 trust\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("203.0.113.9", "alice", "x", &[])],
+    );
+    assert_agrees(
+        "regex/range-class",
+        "host all /^[a-y] 0.0.0.0/0 reject\nhost all /^[a-z] 0.0.0.0/0 trust\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("203.0.113.9", "zed", "x", &[])],
+    );
+    assert_agrees(
+        "regex/catch-all",
+        "host all /^[^q] 0.0.0.0/0 reject\nhost all /. 0.0.0.0/0 trust\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("203.0.113.9", "q", "x", &[])],
     );
 }
