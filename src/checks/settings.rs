@@ -22,12 +22,14 @@ pub const SSL_FILES_MISSING: CheckDoc = CheckDoc {
     name: "ssl-files-missing",
     severity: Severity::Critical,
     summary: "`ssl` is on but the certificate or key file it names is missing, unreadable or not PEM.",
-    why: "At the next start the server refuses to run (FATAL: could not load server certificate file); on reload it \
-keeps the old SSL context and logs \"SSL configuration was not reloaded\". Either way TLS is one restart away from \
-gone. Relative paths are resolved against the data directory.",
-    example: "ssl = on, ssl_cert_file = 'server.crt' but $PGDATA/server.crt does not exist",
-    fix: "Put the certificate and key where the settings point (key owned by the server user, mode 0600, or by root \
-with 0640), or correct the settings.",
+    why: "At the next start the server refuses to run (FATAL: could not load server certificate file, or could not \
+load private key file); on reload it keeps the old SSL context and logs \"SSL configuration was not reloaded\". Either \
+way TLS is one restart away from gone. PostgreSQL reads certificates and keys as PEM only: an empty file or a DER file \
+fails the same way as a missing one. Relative paths are resolved against the data directory.",
+    example: "ssl = on, ssl_cert_file = 'server.crt' but $PGDATA/server.crt does not exist (or is empty, or is DER)",
+    fix: "Put the certificate and key where the settings point, as PEM (convert DER with `openssl x509 -inform DER -in \
+server.der -out server.crt` and `openssl pkey -inform DER -in key.der -out server.key`), key owned by the server user \
+with mode 0600 (or by root with 0640), or correct the settings.",
     fix_safety: FixSafety::None,
 };
 

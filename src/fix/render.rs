@@ -77,11 +77,16 @@ pub fn render_text(o: &FixOutcome) -> String {
                 (None, Some(f), None) => f.clone(),
                 _ => String::new(),
             };
-            let _ = writeln!(
-                s,
-                "  {}: '{}' -> '{}' via {}  ({})",
-                c.name, c.current, c.new, place, c.reason
-            );
+            // the same value already in effect is a compiled default the
+            // plan pins, not a change of value
+            let change = if c.current.is_empty() {
+                format!("(not set) -> '{}'", c.new)
+            } else if c.current == c.new {
+                format!("'{}' (default) -> '{}' (set explicitly)", c.current, c.new)
+            } else {
+                format!("'{}' -> '{}'", c.current, c.new)
+            };
+            let _ = writeln!(s, "  {}: {change} via {}  ({})", c.name, place, c.reason);
         }
     }
     if !p.reachability_before.is_empty() {
