@@ -194,16 +194,22 @@ fn setup(c: &Common) -> Result<Setup> {
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 fn emit(text: &str) -> Result<()> {
+    super::emit(text);
+    Ok(())
+}
+
+/// Pretty JSON straight to stdout, buffered (no intermediate string).
+fn print_json(v: &impl serde::Serialize) -> Result<()> {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let r = serde_json::to_writer_pretty(&mut out, v)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match r {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => Ok(r?),
     }
-}
-
-fn print_json(v: &serde_json::Value) -> Result<()> {
-    emit(&(serde_json::to_string_pretty(v)? + "\n"))
 }
 
 fn on_server(file: &Path) -> bool {

@@ -100,7 +100,9 @@ async fn handle(mut s: TcpStream, f: Fake) {
             // ClientHello is in (bytes sent before it would be "data after
             // the 'S' answer", a different error).
             let (first, rest) = reply.split_at(1);
-            let _ = s.write_all(if first == b"S" { first } else { &reply }).await;
+            let _ = s
+                .write_all(if first == b"S" { first } else { &reply })
+                .await;
             if first == b"S" && !rest.is_empty() {
                 let mut hello = [0u8; 1];
                 if s.read_exact(&mut hello).await.is_err() {
