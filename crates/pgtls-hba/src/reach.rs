@@ -1365,6 +1365,25 @@ pub fn analyze<'f>(file: &'f HbaFile, opts: &'f AnalyzeOptions) -> Reachability 
     if !file.loads() {
         notes.push("the file has errors: PostgreSQL would not load it (startup fails; a reload keeps the previous rules); the analysis covers the lines that parse".into());
     }
+    let membership_lines = file.rules.iter().any(|r| {
+        r.users.iter().any(|t| t.group().is_some())
+            || r.databases
+                .iter()
+                .any(|t| t.is_keyword("samerole") || t.is_keyword("samegroup"))
+    });
+    if opts.roles.is_none() && membership_lines {
+        notes.push("role memberships are unknown: +group and samerole lines are analysed for users who may be members (with -d the server's memberships are used)".into());
+    }
+    if rules.iter().any(|x| {
+        x.plaintext_witness
+            .as_ref()
+            .is_some_and(|w| w.user == ctx.fresh_user || w.db == ctx.fresh_db)
+    }) {
+        notes.push(format!(
+            "in witnesses, user {} and database {} stand for any name the file does not single out",
+            ctx.fresh_user, ctx.fresh_db
+        ));
+    }
     Reachability {
         rules,
         plaintext_regions: regions,
