@@ -14,6 +14,7 @@ pub mod cli;
 pub mod demo;
 pub mod facts;
 pub mod fix;
+pub mod keypair;
 pub mod live;
 pub mod offline;
 pub mod report;

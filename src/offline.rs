@@ -167,5 +167,29 @@ pub fn ssl_files(
             state: inspect(&full),
         });
     }
+    check_key_pair(&mut v);
     v
+}
+
+/// A key that does not belong to the certificate: the server refuses to
+/// start with it. Compared only when both files were inspected here and
+/// hold PEM.
+fn check_key_pair(files: &mut [SslFileFact]) {
+    let at = |name: &str| {
+        files
+            .iter()
+            .position(|f| f.setting == name && f.state == FileState::Readable)
+    };
+    let (Some(c), Some(k)) = (at("ssl_cert_file"), at("ssl_key_file")) else {
+        return;
+    };
+    let (Ok(cert), Ok(key)) = (std::fs::read(&files[c].path), std::fs::read(&files[k].path)) else {
+        return;
+    };
+    if crate::keypair::key_matches_cert(&cert, &key) == Some(false) {
+        files[k].state = FileState::Unusable(format!(
+            "it does not belong to the certificate in {} (the server stops with \"could not load private key file ...: key values mismatch\")",
+            files[c].path
+        ));
+    }
 }

@@ -298,3 +298,42 @@ fn an_empty_key_or_a_der_certificate_is_not_loadable() {
     );
     assert!(bad.iter().all(|f| f["severity"] == "critical"));
 }
+
+#[test]
+fn a_key_of_another_certificate_is_not_loadable() {
+    let gen = || {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["db.example.com".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let ((cert, _), (_, other_key)) = (gen(), gen());
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    write(d, "PG_VERSION", "16\n");
+    write(
+        d,
+        "postgresql.conf",
+        "ssl = on\nssl_min_protocol_version = 'TLSv1.2'\n",
+    );
+    write(d, "server.crt", &cert);
+    write(d, "server.key", &other_key);
+    write(d, "pg_hba.conf", "hostssl all all all scram-sha-256\n");
+    let (v, code) = audit(d, &[]);
+    assert_eq!(code, 1);
+    let bad = findings(&v, "PGT202");
+    assert_eq!(bad.len(), 1, "{v:#}");
+    let title = bad[0]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("ssl_key_file") && title.contains("does not belong to the certificate"),
+        "{title}"
+    );
+    // the matching pair passes
+    let (cert, key) = gen();
+    write(d, "server.crt", &cert);
+    write(d, "server.key", &key);
+    let (v, _) = audit(d, &[]);
+    assert!(findings(&v, "PGT202").is_empty(), "{v:#}");
+}
