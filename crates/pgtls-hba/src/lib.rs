@@ -17,6 +17,7 @@
 //!   `rule_number` and `file_name` view columns, `@file` nesting limit.
 //! * 18: `oauth`.
 
+mod are;
 mod explain;
 #[doc(hidden)]
 pub mod gen;

@@ -1,138 +1,13 @@
-//! `/regex` names (16+). PostgreSQL compiles them as POSIX AREs; pgtls uses
-//! the `regex` crate, which agrees on the common subset (literals, `.`,
-//! `^`, `$`, bracket classes, `*`, `+`, `?`, `{m,n}`, `|`, groups, `\d`,
-//! `\w`, `\s`). Differences: AREs have back-references (`\1`), `\m`/`\M`/
-//! `\y` word boundaries, `***=` director prefixes and collating elements
-//! (`[[.x.]]`, `[[=x=]]`); the `regex` crate rejects those (pgtls reports
-//! them as errors PostgreSQL would not give). Error texts for the common
-//! malformed patterns are PostgreSQL's own (`pg_regerror`).
+//! `/regex` names (16+): compiled through [`crate::are`], which translates
+//! PostgreSQL's ARE syntax into the `regex` crate's and gives PostgreSQL's
+//! own error texts; samples of the names a pattern matches, for witnesses.
 
 use regex::Regex;
 
 pub(crate) fn compile(pat: &str) -> Result<Regex, String> {
-    if let Some(e) = are_error(pat) {
-        return Err(e.to_string());
-    }
-    Regex::new(pat).map_err(|e| {
-        let s = e.to_string();
-        if s.contains("repetition") {
-            "quantifier operand invalid".to_string()
-        } else if s.contains("class") || s.contains("bracket") {
-            "brackets [] not balanced".to_string()
-        } else if s.contains("escape") {
-            "invalid escape \\ sequence".to_string()
-        } else {
-            "invalid regular expression (pgtls: pattern outside the subset it shares with PostgreSQL)".to_string()
-        }
-    })
-}
-
-/// The errors an ARE compile gives for the usual malformed patterns, in the
-/// order the ARE parser meets them (left to right).
-fn are_error(p: &str) -> Option<&'static str> {
-    let b = p.as_bytes();
-    let mut depth = 0i32;
-    let mut i = 0;
-    let mut prev_atom = false;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => {
-                if i + 1 >= b.len() {
-                    return Some("invalid escape \\ sequence");
-                }
-                i += 2;
-                prev_atom = true;
-                continue;
-            }
-            b'[' => {
-                // find the closing bracket (a leading ] or ^] is literal)
-                let mut j = i + 1;
-                if j < b.len() && b[j] == b'^' {
-                    j += 1;
-                }
-                if j < b.len() && b[j] == b']' {
-                    j += 1;
-                }
-                let mut closed = false;
-                while j < b.len() {
-                    if b[j] == b'[' && j + 1 < b.len() && matches!(b[j + 1], b':' | b'.' | b'=') {
-                        let kind = b[j + 1];
-                        let mut k = j + 2;
-                        while k + 1 < b.len() && !(b[k] == kind && b[k + 1] == b']') {
-                            k += 1;
-                        }
-                        if k + 1 >= b.len() {
-                            return Some("brackets [] not balanced");
-                        }
-                        j = k + 2;
-                        continue;
-                    }
-                    if b[j] == b']' {
-                        closed = true;
-                        break;
-                    }
-                    j += 1;
-                }
-                if !closed {
-                    return Some("brackets [] not balanced");
-                }
-                i = j + 1;
-                prev_atom = true;
-                continue;
-            }
-            b'(' => {
-                depth += 1;
-                prev_atom = false;
-            }
-            b')' => {
-                if depth == 0 {
-                    return Some("parentheses () not balanced");
-                }
-                depth -= 1;
-                prev_atom = true;
-            }
-            b'*' | b'+' | b'?' => {
-                if !prev_atom {
-                    return Some("quantifier operand invalid");
-                }
-            }
-            b'{' => {
-                if !prev_atom {
-                    return Some("quantifier operand invalid");
-                }
-                let Some(close) = p[i..].find('}') else {
-                    return Some("braces {} not balanced");
-                };
-                let body = &p[i + 1..i + close];
-                let mut parts = body.splitn(2, ',');
-                let lo = parts.next().unwrap_or("");
-                let hi = parts.next();
-                let num = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-                if !num(lo) || matches!(hi, Some(h) if !h.is_empty() && !num(h)) {
-                    return Some("invalid repetition count(s)");
-                }
-                let lo_v: u64 = lo.parse().unwrap_or(u64::MAX);
-                if lo_v > 255 {
-                    return Some("invalid repetition count(s)");
-                }
-                if let Some(h) = hi.filter(|h| !h.is_empty()) {
-                    let hv: u64 = h.parse().unwrap_or(u64::MAX);
-                    if hv > 255 || hv < lo_v {
-                        return Some("invalid repetition count(s)");
-                    }
-                }
-                i += close + 1;
-                continue;
-            }
-            b'|' | b'^' | b'$' => prev_atom = false,
-            _ => prev_atom = true,
-        }
-        i += 1;
-    }
-    if depth != 0 {
-        return Some("parentheses () not balanced");
-    }
-    None
+    let rust = crate::are::translate(pat).map_err(str::to_string)?;
+    // a size limit, say: valid for PostgreSQL, beyond what pgtls evaluates
+    Regex::new(&rust).map_err(|_| crate::are::OUTSIDE.to_string())
 }
 
 /// Strings that match `re` (unanchored), shortest first, for witnesses.
@@ -220,6 +95,10 @@ pub(crate) fn samples_diverse(
     by_sig.into_iter().take(max).map(|(_, x)| x).collect()
 }
 
+/// Longest sample drawn (nested repetitions multiply: `((a{8}){8}){8}`);
+/// a name longer than NAMEDATALEN is of no use anyway.
+const MAX_SAMPLE: usize = 256;
+
 /// Like [`gen`], with random choices.
 fn gen_random(h: &regex_syntax::hir::Hir, out: &mut String, rng: &mut crate::gen::Rng) -> bool {
     use regex_syntax::hir::{Class, HirKind};
@@ -250,7 +129,7 @@ fn gen_random(h: &regex_syntax::hir::Hir, out: &mut String, rng: &mut crate::gen
                 None => 2,
             };
             let n = r.min + rng.below(extra + 1) as u32;
-            (0..n.min(8)).all(|_| gen_random(&r.sub, out, rng))
+            (0..n.min(8)).all(|_| out.len() <= MAX_SAMPLE && gen_random(&r.sub, out, rng))
         }
         HirKind::Capture(c) => gen_random(&c.sub, out, rng),
         HirKind::Concat(v) => v.iter().all(|x| gen_random(x, out, rng)),
@@ -309,7 +188,7 @@ fn gen(h: &regex_syntax::hir::Hir, out: &mut String) -> bool {
         }
         HirKind::Repetition(r) => {
             for _ in 0..r.min.min(8) {
-                if !gen(&r.sub, out) {
+                if out.len() > MAX_SAMPLE || !gen(&r.sub, out) {
                     return false;
                 }
             }
@@ -335,6 +214,16 @@ mod tests {
             compile("a{2,1}").unwrap_err(),
             "invalid repetition count(s)"
         );
+        // a quantifier after a quantifier, except one `?` (non-greedy);
+        // each checked against PostgreSQL 16
+        for p in [
+            "a++", "a**", "a?+", "a{2}+", "a+{2}", "a+??", "a{2}??", "a???", "a{2}{3}",
+        ] {
+            assert_eq!(compile(p).unwrap_err(), "quantifier operand invalid", "{p}");
+        }
+        for p in ["a+?", "a*?", "a??", "a{2}?", "(a+)+", "(a)+?b", "[a]+?"] {
+            assert!(compile(p).is_ok(), "{p}");
+        }
         assert!(compile("^app_[a-z]+$").is_ok());
         assert!(compile("").is_ok());
     }

@@ -143,3 +143,30 @@ fn binary_garbage_never_panics_on_any_version() {
         let _ = pgtls_hba::view_rows(&f);
     }
 }
+
+/// Found by the fuzz target (a timeout: samples for a pattern of twenty
+/// stacked `+` grew exponentially). PostgreSQL refuses `%++`; nested
+/// repetitions that it accepts give bounded samples.
+#[test]
+fn stacked_and_nested_quantifiers_stay_cheap() {
+    let input: &[u8] =
+        include_bytes!("../fuzz/corpus/tokenize_parse/regression-stacked-quantifiers");
+    let opts = ParseOptions {
+        version_num: 160000,
+        read_files: false,
+        ..Default::default()
+    };
+    let f = parse_bytes(&input[1..], "/fuzz/pg_hba.conf", &opts);
+    assert!(f
+        .errors
+        .iter()
+        .any(|e| e.message.contains("quantifier operand invalid")));
+    let r = analyze(&f, &AnalyzeOptions::default());
+    let _ = checks::findings(&f, &r, true);
+
+    let text = "local all /^((a{8}){8}){8}(b+)+$ trust\nlocal all all trust\n";
+    let f = parse_bytes(text.as_bytes(), "/t/pg_hba.conf", &opts);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let r = analyze(&f, &AnalyzeOptions::default());
+    assert_eq!(r.rules.len(), 2);
+}

@@ -579,3 +579,208 @@ fn hostssl_rows_with_ssl_off_match_server_12() {
 fn hostssl_rows_with_ssl_off_match_server_18() {
     run_ssl_off(18)
 }
+
+// ------------------------------------------------------- regex patterns
+
+/// A pattern put together from ARE pieces, stacked quantifiers included
+/// (`a++` is an error, `a+?` is not): no blank, quote or `#`, so that it
+/// fits one quoted token.
+fn regex_pattern(r: &mut Rng) -> String {
+    const PIECES: &[&str] = &[
+        "a",
+        "b",
+        "x",
+        "_",
+        ".",
+        "[a-c]",
+        "[^a]",
+        "(",
+        "(a)",
+        "(?:",
+        ")",
+        "|",
+        "^",
+        "$",
+        "*",
+        "+",
+        "?",
+        "??",
+        "+?",
+        "{2}",
+        "{1,3}",
+        "{2,}",
+        "{2}?",
+        "{3,1}",
+        "{300}",
+        "{,2}",
+        "{",
+        "}",
+        "[",
+        "]",
+        "-",
+        "[]a]",
+        "[^]a]",
+        "[a-]",
+        "[c-a]",
+        "[a-c-e]",
+        "[[:digit:]]",
+        "[[:word:]-]",
+        "[[:bogus:]]",
+        "[[.a.]]",
+        "[[.-.]-z]",
+        "[[=a=]]",
+        "[\\d_]",
+        "[a-\\d]",
+        "[\\D]",
+        "[&&~]",
+        "\\d",
+        "\\W",
+        "\\.",
+        "\\",
+        "\\q",
+        "\\m",
+        "\\M",
+        "\\y",
+        "\\Y",
+        "\\A",
+        "\\Z",
+        "\\x41",
+        "\\u0062",
+        "\\u12",
+        "\\0",
+        "\\101",
+        "\\B",
+        "\\cA",
+        "\\e",
+        "(?x",
+        "(?#c)",
+        "(?<a",
+        "***:",
+        "***=",
+        "(?i)",
+        "(?q)",
+        "(?zz)",
+        "\\1",
+        "(?=a)",
+        "[[:<:]]",
+    ];
+    let n = 1 + r.below(6);
+    (0..n).map(|_| *r.pick(PIECES)).collect()
+}
+
+/// Names tried against every valid generated pattern (and random ones).
+const NAMES_TO_MATCH: &[&str] = &[
+    "a", "b", "x", "ab", "aa", "aaa", "A", "AB", "B", "_", "-", "]", "[", "{}", "{", "1", "a.b",
+    "a{,2}", "&", "~", "ba", "abc", "b1", "x_y", "\u{e9}", "\u{c9}", "a\u{e9}b", "a-b", "word two",
+    "z",
+];
+
+/// Files of generated patterns: the server's error per line (or none) must
+/// equal ours.
+fn run_regex(major: u32) {
+    let Some(mut s) = start(major) else { return };
+    let files: u64 = if long() { 40 } else { 4 };
+    let mut r = Rng::new(0xA2E ^ major as u64);
+    let (mut compared, mut errors, mut beyond, mut matched) = (0usize, 0usize, 0usize, 0usize);
+    for _ in 0..files {
+        let mut text = String::from("local all all trust\n");
+        for _ in 0..250 {
+            let p = regex_pattern(&mut r);
+            if r.chance(50) {
+                text.push_str(&format!("local all \"/{p}\" trust\n"));
+            } else {
+                text.push_str(&format!("local \"/{p}\" all trust\n"));
+            }
+        }
+        let path = s.c.write_hba(&text).unwrap();
+        // rule_number counts valid rules: it shifts after a row counted
+        // apart below, so it is left out of the comparison
+        let unnumbered = |mut v: Vec<ViewRow>| {
+            v.iter_mut().for_each(|x| x.rule_number = None);
+            v
+        };
+        let theirs = unnumbered(server_rows(&mut s));
+        let ours = unnumbered(view_rows(&parse_file(&path, &opts(&s))));
+        // Valid patterns pgtls cannot evaluate (back references,
+        // lookaround) are refused with an error of its own: counted apart.
+        let outside = |i: usize| {
+            ours.get(i)
+                .and_then(|o| o.error.as_deref())
+                .is_some_and(|e| e.contains("(pgtls:"))
+                && theirs.get(i).is_some_and(|t| t.error.is_none())
+        };
+        beyond += (0..ours.len()).filter(|&i| outside(i)).count();
+        let bad: Vec<String> = (0..theirs.len().max(ours.len()))
+            .filter(|&i| theirs.get(i) != ours.get(i) && !outside(i))
+            .take(6)
+            .map(|i| format!("  server: {:?}\n  pgtls:  {:?}", theirs.get(i), ours.get(i)))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "PostgreSQL {major}: regex rows differ\n{}",
+            bad.join("\n")
+        );
+        compared += theirs.len();
+        errors += theirs.iter().filter(|x| x.error.is_some()).count();
+        // and what the valid ones match, against the server's own `~`
+        // (pg_hba.conf compiles with REG_ADVANCED and the C collation)
+        let file = parse_file(&path, &opts(&s));
+        let res: Vec<&regex::Regex> = file
+            .rules
+            .iter()
+            .flat_map(|r| r.users.iter().chain(r.databases.iter()))
+            .filter_map(|t| t.regex.as_ref().map(|re| (t, re)))
+            .map(|(_, re)| re)
+            .collect();
+        let pats: Vec<String> = file
+            .rules
+            .iter()
+            .flat_map(|r| r.users.iter().chain(r.databases.iter()))
+            .filter(|t| t.regex.is_some())
+            .map(|t| t.text[1..].to_string())
+            .collect();
+        let names: Vec<String> = NAMES_TO_MATCH
+            .iter()
+            .map(|x| x.to_string())
+            .chain((0..20).map(|_| regex_pattern(&mut r).replace('\\', "")))
+            .collect();
+        let rows = s
+            .client
+            .query(
+                "SELECT p.i::int, n.j::int, n.n ~ p.p COLLATE \"C\" \
+                 FROM unnest($1::text[]) WITH ORDINALITY p(p, i), \
+                      unnest($2::text[]) WITH ORDINALITY n(n, j)",
+                &[&pats, &names],
+            )
+            .expect("the server evaluates the patterns it loaded");
+        for row in rows {
+            let (pi, ni, theirs): (i32, i32, bool) = (row.get(0), row.get(1), row.get(2));
+            let (re, name) = (res[pi as usize - 1], &names[ni as usize - 1]);
+            assert_eq!(
+                re.is_match(name),
+                theirs,
+                "PostgreSQL {major}: {name:?} ~ {:?} (as {re})",
+                pats[pi as usize - 1]
+            );
+            matched += 1;
+        }
+    }
+    eprintln!(
+        "PostgreSQL {major}: {compared} regex rows, {errors} of them errors; {beyond} valid but outside what pgtls evaluates; {matched} (name, pattern) matches equal"
+    );
+    assert!(matched > 1000, "the valid patterns were matched");
+    assert!(
+        errors > 50 && compared - errors > 50,
+        "both kinds of pattern"
+    );
+}
+
+#[test]
+fn regex_patterns_match_server_16() {
+    run_regex(16)
+}
+
+#[test]
+fn regex_patterns_match_server_18() {
+    run_regex(18)
+}
