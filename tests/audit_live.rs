@@ -258,6 +258,35 @@ fn a_server_that_accepts_and_never_answers_ends_at_connect_timeout() {
 }
 
 #[test]
+fn an_ssh_server_on_the_port_is_named_as_not_postgres() {
+    // An SSH server answers the SSLRequest with "SSH-2.0-...": its 'S'
+    // reads as "SSL supported", then the TLS handshake meets the banner.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(4) {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+                std::thread::sleep(std::time::Duration::from_secs(3));
+            });
+        }
+    });
+    let out = common::pgtls(&[
+        "audit",
+        "-d",
+        &format!("host=127.0.0.1 port={port} user=x sslmode=require connect_timeout=5"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("not PostgreSQL's protocol") && err.contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+}
+
+#[test]
 fn canary_password_never_appears_in_any_output() {
     const CANARY: &str = "Canary-7f3a9-PW";
     let sc = Scenario::start(common::bin()).unwrap();

@@ -159,6 +159,25 @@ fn describe_error(e: postgres::Error) -> anyhow::Error {
             msg.push_str(&s.to_string());
             src = s.source();
         }
+        if let Some(hint) = protocol_hint(&msg) {
+            msg.push_str(hint);
+        }
         anyhow::anyhow!(msg)
     }
+}
+
+/// A hint for errors that mean the other end does not speak PostgreSQL's
+/// protocol (an SSH server answers the SSLRequest with "SSH-...", whose
+/// first byte 'S' reads as "SSL supported"; an HTTP server with "HTTP/").
+fn protocol_hint(msg: &str) -> Option<&'static str> {
+    const SIGNS: [&str; 5] = [
+        "corrupt message",
+        "bytes remaining on stream",
+        "unexpected message",
+        "invalid message length",
+        "unexpected response",
+    ];
+    SIGNS.iter().any(|s| msg.contains(s)).then_some(
+        " (the answer is not PostgreSQL's protocol: check that host and port name a PostgreSQL server)",
+    )
 }
