@@ -177,9 +177,103 @@ enum DK {
 }
 
 #[derive(Default, Clone)]
-/// Names of the file (borrowed from its tokens), numbered.
+/// Names of one column of the file (borrowed from its tokens), numbered.
 struct Interner<'a> {
     map: FxHashMap<&'a str, u32>,
+}
+
+/// The names of the USER column (literal names and `+group` names) and of
+/// the DATABASE column, numbered apart: an index key never compares a
+/// user id with a database id (`sameuser` and `samerole` compare names),
+/// so each column is interned on its own thread.
+struct Names<'a> {
+    users: Interner<'a>,
+    dbs: Interner<'a>,
+}
+
+impl Names<'_> {
+    /// Whether the file mentions `s` in either column.
+    fn mentioned(&self, s: &str) -> bool {
+        self.users.get(s).is_some() || self.dbs.get(s).is_some()
+    }
+    fn len(&self) -> usize {
+        self.users.map.len() + self.dbs.map.len()
+    }
+}
+
+/// One column of the file: its names, its distinct patterns and, per rule,
+/// one index key per value (aligned with the rule's values, so that a
+/// witness drawn from value `k` knows its name's id).
+struct Column<'a, K> {
+    names: Interner<'a>,
+    res: Vec<regex::Regex>,
+    keys: Vec<SmallVec<[K; 3]>>,
+}
+
+fn user_column(file: &HbaFile) -> Column<'_, UK> {
+    let tokens: usize = file.rules.iter().map(|r| r.users.len()).sum();
+    let mut names = Interner {
+        map: FxHashMap::with_capacity_and_hasher(tokens, Default::default()),
+    };
+    let mut res = Vec::new();
+    let mut re_idx: HashMap<&str, u32> = HashMap::new();
+    let mut keys = Vec::with_capacity(file.rules.len());
+    for r in &file.rules {
+        let mut uks = UKs::new();
+        for t in &r.users {
+            uks.push(if let Some(re) = &t.regex {
+                let next = res.len() as u32;
+                let i = *re_idx.entry(&t.text).or_insert(next);
+                if i == next {
+                    res.push(re.clone());
+                }
+                UK::Re(i)
+            } else if let Some(g) = t.group() {
+                UK::Group(names.intern(g))
+            } else if t.is_keyword("all") {
+                UK::All
+            } else {
+                UK::Lit(names.intern(&t.text))
+            });
+        }
+        keys.push(uks);
+    }
+    Column { names, res, keys }
+}
+
+fn db_column(file: &HbaFile) -> Column<'_, DK> {
+    let tokens: usize = file.rules.iter().map(|r| r.databases.len()).sum();
+    let mut names = Interner {
+        map: FxHashMap::with_capacity_and_hasher(tokens, Default::default()),
+    };
+    let mut res = Vec::new();
+    let mut re_idx: HashMap<&str, u32> = HashMap::new();
+    let mut keys = Vec::with_capacity(file.rules.len());
+    for r in &file.rules {
+        let mut dks = DKs::new();
+        for t in &r.databases {
+            dks.push(if let Some(re) = &t.regex {
+                let next = res.len() as u32;
+                let i = *re_idx.entry(&t.text).or_insert(next);
+                if i == next {
+                    res.push(re.clone());
+                }
+                DK::Re(i)
+            } else if t.is_keyword("all") {
+                DK::All
+            } else if t.is_keyword("sameuser") {
+                DK::SameUser
+            } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
+                DK::SameRole
+            } else if t.is_keyword("replication") {
+                DK::Repl
+            } else {
+                DK::Lit(names.intern(&t.text))
+            });
+        }
+        keys.push(dks);
+    }
+    Column { names, res, keys }
 }
 
 impl<'a> Interner<'a> {
@@ -630,6 +724,10 @@ struct W<'a> {
     /// Index of the user / database value of the rule it came from.
     ut: usize,
     dt: usize,
+    /// The name's id in its column when it is a literal value of the rule
+    /// (saves a lookup); `None`: look it up.
+    uid: Option<u32>,
+    did: Option<u32>,
 }
 
 fn users_desc(r: &HbaRule, ut: usize) -> String {
@@ -665,7 +763,7 @@ fn dbs_desc(r: &HbaRule, dt: usize) -> String {
 #[derive(Clone)]
 struct Ctx<'a> {
     // Read-only after `new` and shared by the sweep threads' clones.
-    names: Arc<Interner<'a>>,
+    names: Arc<Names<'a>>,
     user_res: Arc<Vec<regex::Regex>>,
     db_res: Arc<Vec<regex::Regex>>,
     re_cache_u: HashMap<String, Vec<u32>>,
@@ -737,68 +835,15 @@ fn stand_ins(first: &str, mentioned: &dyn Fn(&str) -> bool, res: &[regex::Regex]
 }
 
 impl<'a> Ctx<'a> {
-    /// The context, and each rule's index keys.
-    fn new(file: &'a HbaFile, roles: Option<&'a Roles>) -> (Ctx<'a>, Vec<(UKs, DKs)>) {
-        let mut names = Interner {
-            map: FxHashMap::with_capacity_and_hasher(file.rules.len(), Default::default()),
-        };
-        let (mut user_res, mut db_res) = (Vec::new(), Vec::new());
-        let (mut user_re_idx, mut db_re_idx) = (HashMap::new(), HashMap::new());
-        // one pass: intern every name and make each rule's index keys
-        let mut keys = Vec::with_capacity(file.rules.len());
-        for r in &file.rules {
-            let mut uks = UKs::new();
-            for t in &r.users {
-                let k = if let Some(re) = &t.regex {
-                    let next = user_res.len() as u32;
-                    let i = *user_re_idx.entry(t.text.clone()).or_insert(next);
-                    if i == next {
-                        user_res.push(re.clone());
-                    }
-                    UK::Re(i)
-                } else if let Some(g) = t.group() {
-                    UK::Group(names.intern(g))
-                } else {
-                    let i = names.intern(&t.text);
-                    if t.is_keyword("all") {
-                        UK::All
-                    } else {
-                        UK::Lit(i)
-                    }
-                };
-                if !uks.contains(&k) {
-                    uks.push(k);
-                }
-            }
-            let mut dks = DKs::new();
-            for t in &r.databases {
-                let k = if let Some(re) = &t.regex {
-                    let next = db_res.len() as u32;
-                    let i = *db_re_idx.entry(t.text.clone()).or_insert(next);
-                    if i == next {
-                        db_res.push(re.clone());
-                    }
-                    DK::Re(i)
-                } else {
-                    let i = names.intern(&t.text);
-                    if t.is_keyword("all") {
-                        DK::All
-                    } else if t.is_keyword("sameuser") {
-                        DK::SameUser
-                    } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
-                        DK::SameRole
-                    } else if t.is_keyword("replication") {
-                        DK::Repl
-                    } else {
-                        DK::Lit(i)
-                    }
-                };
-                if !dks.contains(&k) {
-                    dks.push(k);
-                }
-            }
-            keys.push((uks, dks));
-        }
+    /// The context, from the two columns' names and patterns.
+    fn new(
+        users: Interner<'a>,
+        user_res: Vec<regex::Regex>,
+        dbs: Interner<'a>,
+        db_res: Vec<regex::Regex>,
+        roles: Option<&'a Roles>,
+    ) -> Ctx<'a> {
+        let names = Names { users, dbs };
         let re_count = user_res.len() + db_res.len();
         let mut c = Ctx {
             names: Arc::new(names),
@@ -818,17 +863,17 @@ impl<'a> Ctx<'a> {
         let names = &c.names;
         let (ur, dr) = (&c.user_res, &c.db_res);
         let score_u = |s: &str| {
-            (names.get(s).is_some() as usize) * 1000 + ur.iter().filter(|r| r.is_match(s)).count()
+            (names.mentioned(s) as usize) * 1000 + ur.iter().filter(|r| r.is_match(s)).count()
         };
         let score_d = |s: &str| {
-            (names.get(s).is_some() as usize) * 1000 + dr.iter().filter(|r| r.is_match(s)).count()
+            (names.mentioned(s) as usize) * 1000 + dr.iter().filter(|r| r.is_match(s)).count()
         };
         c.fresh_user = fresh("someone_else", &score_u);
         c.fresh_db = fresh("other_db", &score_d);
-        c.fresh_users = stand_ins(&c.fresh_user, &|x| names.get(x).is_some(), ur);
-        c.fresh_dbs = stand_ins(&c.fresh_db, &|x| names.get(x).is_some(), dr);
+        c.fresh_users = stand_ins(&c.fresh_user, &|x| names.mentioned(x), ur);
+        c.fresh_dbs = stand_ins(&c.fresh_db, &|x| names.mentioned(x), dr);
         c.fresh_role = fresh("some_role", &|s: &str| score_u(s) + score_d(s));
-        (c, keys)
+        c
     }
 
     fn closure(&self, user: &str, extra: &BTreeSet<String>) -> BTreeSet<String> {
@@ -884,13 +929,19 @@ impl<'a> Ctx<'a> {
         let names = &self.names;
         // least covered first: not a name the file mentions, matched by as
         // few of the column's other patterns as possible
-        let others = if db { &self.db_res } else { &self.user_res };
+        // The other column's patterns count too: `sameuser` and `samerole`
+        // use a user's name, or a role's, as the database name.
+        let (own, other) = if db {
+            (&self.db_res, &self.user_res)
+        } else {
+            (&self.user_res, &self.db_res)
+        };
         let sig = |x: &str| -> Vec<bool> {
-            let mut v = vec![names.get(x).is_some()];
+            let mut v = vec![names.mentioned(x)];
             v.extend(
-                others
-                    .iter()
+                own.iter()
                     .filter(|o| o.as_str() != re.as_str())
+                    .chain(other.iter())
                     .map(|o| o.is_match(x)),
             );
             v
@@ -898,14 +949,17 @@ impl<'a> Ctx<'a> {
         let mut v = crate::regexes::samples_diverse(re, &sig, 8);
         // every name of the file it matches (bounded: the scan is once per
         // pattern, the list is tried per rule)
-        if names.map.len() * self.re_count <= 4_000_000 {
+        if names.len() * self.re_count <= 4_000_000 {
             let mut mentioned: Vec<&str> = names
+                .users
                 .map
                 .keys()
+                .chain(names.dbs.map.keys())
                 .copied()
                 .filter(|k| re.is_match(k))
                 .collect();
             mentioned.sort_unstable();
+            mentioned.dedup();
             for k in mentioned.into_iter().take(MEMBER_LIMIT) {
                 if !v.iter().any(|x| x == k) {
                     v.push(k.to_string());
@@ -950,7 +1004,8 @@ impl<'a> Ctx<'a> {
     /// value stands for many names (a group's members, a regex, a role of
     /// the user for samerole), several are tried: one of them may be left
     /// free by earlier lines when another is not.
-    fn witnesses(&self, r: &'a HbaRule, limit: usize) -> Vec<W<'a>> {
+    /// `uks` and `dks` are the rule's index keys (one per value).
+    fn witnesses(&self, r: &'a HbaRule, uks: &UKs, dks: &DKs, limit: usize) -> Vec<W<'a>> {
         let mut users: Vec<(Cow<'a, str>, BTreeSet<String>, usize)> = Vec::new();
         let samerole = r
             .databases
@@ -992,12 +1047,18 @@ impl<'a> Ctx<'a> {
                 users.push((Cow::Borrowed(&t.text), BTreeSet::new(), ut));
             }
         }
+        let lit_u = |ut: usize| match uks.get(ut) {
+            Some(UK::Lit(i)) => Some(*i),
+            _ => None,
+        };
         let mut out = Vec::with_capacity(users.len() * r.databases.len());
         let mut push = |w: W<'a>| {
             out.push(w);
             out.len() < limit
         };
         'outer: for (u, m, ut) in &users {
+            // a literal value's own name (other values draw names)
+            let uid = lit_u(*ut);
             for (dt, t) in r.databases.iter().enumerate() {
                 let w = |db: Cow<'a, str>, member_of: BTreeSet<String>, repl: bool| W {
                     user: u.clone(),
@@ -1006,6 +1067,8 @@ impl<'a> Ctx<'a> {
                     repl,
                     ut: *ut,
                     dt,
+                    uid,
+                    did: None,
                 };
                 let more = if t.is_keyword("all") {
                     let mut more = true;
@@ -1052,7 +1115,11 @@ impl<'a> Ctx<'a> {
                     }
                     more
                 } else {
-                    push(w(Cow::Borrowed(&t.text), m.clone(), false))
+                    let mut x = w(Cow::Borrowed(&t.text), m.clone(), false);
+                    if let Some(DK::Lit(i)) = dks.get(dt) {
+                        x.did = Some(*i);
+                    }
+                    push(x)
                 };
                 if !more {
                     break 'outer;
@@ -1065,7 +1132,7 @@ impl<'a> Ctx<'a> {
     /// Index keys a witness matches.
     fn witness_keys(&mut self, w: &W) -> (UKs, DKs) {
         let mut uks: UKs = smallvec::smallvec![UK::All];
-        let uid = self.names.get(&w.user);
+        let uid = w.uid.or_else(|| self.names.users.get(&w.user));
         if let Some(i) = uid {
             uks.push(UK::Lit(i));
         }
@@ -1082,12 +1149,12 @@ impl<'a> Ctx<'a> {
             None => {
                 add(uid);
                 for m in &w.member_of {
-                    add(self.names.get(m));
+                    add(self.names.users.get(m));
                 }
             }
             Some(_) => {
                 for m in self.closure(&w.user, &w.member_of) {
-                    add(self.names.get(&m));
+                    add(self.names.users.get(&m));
                 }
             }
         }
@@ -1100,7 +1167,7 @@ impl<'a> Ctx<'a> {
             dks.push(DK::Repl);
         } else {
             dks.push(DK::All);
-            if let Some(i) = self.names.get(&w.db) {
+            if let Some(i) = w.did.or_else(|| self.names.dbs.get(&w.db)) {
                 dks.push(DK::Lit(i));
             }
             if w.db == w.user {
@@ -1156,8 +1223,11 @@ struct Hit {
 }
 
 struct Sweep {
-    /// Addresses taken so far, per (user key, database key, IPv6?).
-    covers: FxHashMap<(UK, DK, bool), Iv>,
+    /// Addresses taken so far, per (user key, database key, IPv6?): an
+    /// index into `cells` (a small table to probe; the sets themselves
+    /// are large and stay put as it grows).
+    covers: FxHashMap<(UK, DK, bool), u32>,
+    cells: Vec<Iv>,
 }
 
 impl Sweep {
@@ -1165,7 +1235,8 @@ impl Sweep {
         let mut v = SmallVec::new();
         for u in uks {
             for d in dks {
-                if let Some(iv) = self.covers.get(&(*u, *d, v6)) {
+                if let Some(&c) = self.covers.get(&(*u, *d, v6)) {
+                    let iv = &self.cells[c as usize];
                     if !iv.is_empty() {
                         v.push(iv);
                     }
@@ -1173,6 +1244,10 @@ impl Sweep {
             }
         }
         v
+    }
+
+    fn cell(&self, key: (UK, DK, bool)) -> Option<&Iv> {
+        self.covers.get(&key).map(|&c| &self.cells[c as usize])
     }
 }
 
@@ -1184,9 +1259,11 @@ const MEMBER_LIMIT: usize = 32;
 /// Run the analysis.
 pub fn analyze<'f>(file: &'f HbaFile, opts: &'f AnalyzeOptions) -> Reachability {
     let n = file.rules.len();
-    // the names and keys, and the addresses, on two threads
-    let ((mut ctx, keys), (specs, notes_per_rule)) = std::thread::scope(|sc| {
+    // the user column, and the database column with the addresses, on two
+    // threads
+    let (ucol, (dcol, specs, notes_per_rule)) = std::thread::scope(|sc| {
         let h = sc.spawn(|| {
+            let dcol = db_column(file);
             let mut notes_per_rule: Vec<Vec<String>> = vec![Vec::new(); n];
             let specs: Vec<AddrSpec> = file
                 .rules
@@ -1194,11 +1271,22 @@ pub fn analyze<'f>(file: &'f HbaFile, opts: &'f AnalyzeOptions) -> Reachability 
                 .enumerate()
                 .map(|(i, r)| addr_spec(r, opts, &mut notes_per_rule[i]))
                 .collect();
-            (specs, notes_per_rule)
+            (dcol, specs, notes_per_rule)
         });
-        let c = Ctx::new(file, opts.roles.as_ref());
-        (c, h.join().expect("address thread"))
+        let ucol = user_column(file);
+        (ucol, h.join().expect("database column thread"))
     });
+    let keys = Keys {
+        users: ucol.keys,
+        dbs: dcol.keys,
+    };
+    let mut ctx = Ctx::new(
+        ucol.names,
+        ucol.res,
+        dcol.names,
+        dcol.res,
+        opts.roles.as_ref(),
+    );
     // witnesses that match their rule, with the index keys they hit: made
     // when a sweep first needs them (a rule that an earlier catch-all
     // already covers never does)
@@ -1280,7 +1368,7 @@ pub fn analyze<'f>(file: &'f HbaFile, opts: &'f AnalyzeOptions) -> Reachability 
                 }
                 let r = &file.rules[i];
                 if other.iter().any(|k| r.conn_type.admits(k.enc())) {
-                    prep[i].get_or_init(|| prepare(ctx, r));
+                    prep[i].get_or_init(|| prepare(ctx, r, keys, i));
                 }
             }
             outs
@@ -1341,12 +1429,21 @@ pub fn analyze<'f>(file: &'f HbaFile, opts: &'f AnalyzeOptions) -> Reachability 
         }
         (rules, regions)
     };
+    // The witnesses go too, half on each thread (freeing 100k rules'
+    // witnesses takes about 7 ms).
     let (rules, regions) = if n > 20_000 {
         let mut first = inputs;
         let second = first.split_off(n / 2);
+        let mut prep_first = prep;
+        let prep_second = prep_first.split_off(n / 2);
         std::thread::scope(|sc| {
-            let h = sc.spawn(|| assemble_range(n / 2, second));
+            let h = sc.spawn(|| {
+                let out = assemble_range(n / 2, second);
+                drop(prep_second);
+                out
+            });
             let (mut rules, mut regions) = assemble_range(0, first);
+            drop(prep_first);
             let (r2, g2) = h.join().expect("assembly thread");
             rules.extend(r2);
             regions.extend(g2);
@@ -1502,18 +1599,25 @@ fn rule_result(
     (rr, region)
 }
 
+/// Per rule, the index keys of its values (one per value, in file order).
+struct Keys {
+    users: Vec<UKs>,
+    dbs: Vec<DKs>,
+}
+
 /// Record that rule `i` takes its addresses for its user and database keys.
-fn add_space(sweep: &mut Sweep, spec: &AddrSpec, keys: &(UKs, DKs), i: usize) {
+fn add_space(sweep: &mut Sweep, spec: &AddrSpec, keys: &Keys, i: usize) {
     if let AddrSpec::Ranges(ranges) = spec {
-        let (uks, dks) = keys;
+        let (uks, dks) = (&keys.users[i], &keys.dbs[i]);
         for u in uks {
             for d in dks {
                 for &(v6, lo, hi) in ranges {
-                    sweep
-                        .covers
-                        .entry((*u, *d, v6))
-                        .or_default()
-                        .insert(lo, hi, i as u32);
+                    let cells = &mut sweep.cells;
+                    let c = *sweep.covers.entry((*u, *d, v6)).or_insert_with(|| {
+                        cells.push(Iv::default());
+                        cells.len() as u32 - 1
+                    });
+                    cells[c as usize].insert(lo, hi, i as u32);
                 }
             }
         }
@@ -1533,8 +1637,8 @@ struct SweepOut {
 type Prep<'a> = Vec<(W<'a>, UKs, DKs)>;
 
 /// A rule's witnesses that match it, with the index keys each one hits.
-fn prepare<'a>(ctx: &mut Ctx<'a>, r: &'a HbaRule) -> Prep<'a> {
-    let ws = ctx.witnesses(r, WITNESS_LIMIT);
+fn prepare<'a>(ctx: &mut Ctx<'a>, r: &'a HbaRule, keys: &Keys, i: usize) -> Prep<'a> {
+    let ws = ctx.witnesses(r, &keys.users[i], &keys.dbs[i], WITNESS_LIMIT);
     let mut v = Vec::with_capacity(ws.len());
     for w in ws {
         if ctx.rule_matches(r, &w) {
@@ -1644,7 +1748,7 @@ fn sweep_kind<'a>(
     file: &'a HbaFile,
     prep: &[OnceLock<Prep<'a>>],
     specs: &[AddrSpec],
-    keys: &[(UKs, DKs)],
+    keys: &Keys,
     guards: &GuardIndex,
     opts: &AnalyzeOptions,
     progress: &AtomicUsize,
@@ -1666,6 +1770,7 @@ fn sweep_kind<'a>(
 
     let mut sweep = Sweep {
         covers: FxHashMap::default(),
+        cells: Vec::new(),
     };
     for i in 0..n {
         if i % 64 == 0 {
@@ -1679,9 +1784,9 @@ fn sweep_kind<'a>(
         // database `all`) already holds this rule's addresses, so no
         // witness can reach it (replication witnesses meet the
         // `replication` keyword only, so rules naming it take the long way).
-        if !keys[i].1.contains(&DK::Repl) {
-            let all4 = sweep.covers.get(&(UK::All, DK::All, false));
-            let all6 = sweep.covers.get(&(UK::All, DK::All, true));
+        if !keys.dbs[i].contains(&DK::Repl) {
+            let all4 = sweep.cell((UK::All, DK::All, false));
+            let all6 = sweep.cell((UK::All, DK::All, true));
             if all4.is_some() || all6.is_some() {
                 let fam = |v6: bool| if v6 { all6 } else { all4 };
                 let held = |&(v6, lo, hi): &(bool, u128, u128)| {
@@ -1708,7 +1813,7 @@ fn sweep_kind<'a>(
                 }
             }
         }
-        let prep_i = prep[i].get_or_init(|| prepare(ctx, r));
+        let prep_i = prep[i].get_or_init(|| prepare(ctx, r, keys, i));
         let mut hit: Option<Hit> = None;
         let mut first_region_done = false;
         let detail = kind == Kind::Plain && r.method != AuthMethod::Reject;
@@ -1913,9 +2018,9 @@ fn sweep_kind<'a>(
                     }
                     guard_budget = guard_budget.saturating_sub(prep_i.len().max(1));
                     let gr = &file.rules[g];
-                    let gws = guard_ws
-                        .entry(g)
-                        .or_insert_with(|| ctx.witnesses(gr, WITNESS_LIMIT));
+                    let gws = guard_ws.entry(g).or_insert_with(|| {
+                        ctx.witnesses(gr, &keys.users[g], &keys.dbs[g], WITNESS_LIMIT)
+                    });
                     if let Some(w) =
                         guard_overlap(ctx, &sweep, r, gr, &specs[i], &specs[g], prep_i, gws)
                     {
@@ -1954,7 +2059,7 @@ fn sweep_kind<'a>(
                 }
             }
         }
-        add_space(&mut sweep, &specs[i], &keys[i], i);
+        add_space(&mut sweep, &specs[i], keys, i);
     }
 
     SweepOut {

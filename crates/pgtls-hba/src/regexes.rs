@@ -85,14 +85,23 @@ pub(crate) fn samples_diverse(
     // empty database name means the user's own
     all.retain(|x| !x.is_empty());
     let mut by_sig: Vec<(Vec<bool>, String)> = Vec::new();
-    for x in all {
-        let s = sig(&x);
+    for x in &all {
+        let s = sig(x);
         if !by_sig.iter().any(|(t, _)| *t == s) {
-            by_sig.push((s, x));
+            by_sig.push((s, x.clone()));
         }
     }
     by_sig.sort_by_key(|(s, _)| s.iter().filter(|&&b| b).count());
-    by_sig.into_iter().take(max).map(|(_, x)| x).collect()
+    let mut out: Vec<String> = by_sig.into_iter().take(max).map(|(_, x)| x).collect();
+    // Two names at least, where the pattern has them: `sameuser` on an
+    // earlier line takes a user's own name as database, so a database
+    // class with one name can look covered when any other name is free.
+    if out.len() < 2.min(max) {
+        if let Some(x) = all.iter().find(|x| !out.contains(x)) {
+            out.push(x.clone());
+        }
+    }
+    out
 }
 
 /// Longest sample drawn (nested repetitions multiply: `((a{8}){8}){8}`);

@@ -1201,3 +1201,43 @@ fn negated_class_before_all_leaves_the_names_it_excludes() {
         &[("203.0.113.9", "q", "x", &[])],
     );
 }
+
+/// Was failing (long run, regex_class_rules(498)). The two regex values
+/// each got one sample name, the same one ("a"): the pair (a, a) is taken
+/// by the earlier `sameuser` line, so line 3 was called shadowed, though
+/// user uz connecting to database all reaches it.
+#[test]
+fn regex_values_get_two_names_so_sameuser_cannot_hide_a_line() {
+    assert_agrees(
+        "regex/sameuser/one-name",
+        "host sameuser /^[a-z] all reject\nhostssl sameuser /^[a-z] 0.0.0.0/0 reject\nhost /. /^[a-z] ::/0 md5\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("::1", "uz", "all", &[])],
+    );
+}
+
+/// Was failing (long run, regex_class_rules(995) and (2890)). A user
+/// regex's names were told apart by the USER column's patterns only; with
+/// `sameuser` the name is also a database name, and the DATABASE column's
+/// `/^[a-c]` on line 2 takes every name tried: q (not a-c) reaches line 3.
+#[test]
+fn user_regex_names_differ_by_the_database_column_patterns_too() {
+    assert_agrees(
+        "regex/sameuser/db-patterns",
+        "host d1 /^[a-z] 0.0.0.0/0 reject\nhost /^[a-c] /. 127.0.0.0/8 reject\nhost sameuser /^[a-y] 127.0.0.0/8 reject\nhost sameuser all 0.0.0.0/0 reject\nhost /^[^d] /. all md5\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("127.0.0.9", "q", "q", &[])],
+    );
+    assert_agrees(
+        "regex/sameuser/local",
+        "local /^[a-c] /^[a-y] reject\nlocal /. /^u[12]$ trust\nlocal sameuser /^[a-y] reject\nhost /. /^u[12]$ ::/0 md5\nlocal all /^[a-y] trust\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("[local]", "nobody", "nobody", &[])],
+    );
+}
