@@ -31,6 +31,7 @@ use serde::Serialize;
 use crate::explain::{db_matches, user_matches};
 use crate::{
     ip, Address, AuthMethod, ConnType, Encryption, HbaError, HbaFile, HbaRule, Interface, Roles,
+    Token,
 };
 
 /// Inputs of [`analyze`] besides the file.
@@ -210,8 +211,15 @@ struct Column<'a, K> {
     keys: Vec<SmallVec<[K; 3]>>,
 }
 
-fn user_column(file: &HbaFile) -> Column<'_, UK> {
-    let tokens: usize = file.rules.iter().map(|r| r.users.len()).sum();
+/// One column's names, patterns and keys: `values` picks the column,
+/// `key` makes the key of a value that is not a pattern.
+fn column<'a, K>(
+    file: &'a HbaFile,
+    values: fn(&HbaRule) -> &[Token],
+    pattern: fn(u32) -> K,
+    key: impl Fn(&'a Token, &mut Interner<'a>) -> K,
+) -> Column<'a, K> {
+    let tokens: usize = file.rules.iter().map(|r| values(r).len()).sum();
     let mut names = Interner {
         map: FxHashMap::with_capacity_and_hasher(tokens, Default::default()),
     };
@@ -219,47 +227,48 @@ fn user_column(file: &HbaFile) -> Column<'_, UK> {
     let mut re_idx: HashMap<&str, u32> = HashMap::new();
     let mut keys = Vec::with_capacity(file.rules.len());
     for r in &file.rules {
-        let mut uks = UKs::new();
-        for t in &r.users {
-            uks.push(if let Some(re) = &t.regex {
+        let mut ks = SmallVec::new();
+        for t in values(r) {
+            ks.push(if let Some(re) = &t.regex {
                 let next = res.len() as u32;
                 let i = *re_idx.entry(&t.text).or_insert(next);
                 if i == next {
                     res.push(re.clone());
                 }
-                UK::Re(i)
-            } else if let Some(g) = t.group() {
+                pattern(i)
+            } else {
+                key(t, &mut names)
+            });
+        }
+        keys.push(ks);
+    }
+    Column { names, res, keys }
+}
+
+fn user_column(file: &HbaFile) -> Column<'_, UK> {
+    column(
+        file,
+        |r| &r.users,
+        UK::Re,
+        |t, names| {
+            if let Some(g) = t.group() {
                 UK::Group(names.intern(g))
             } else if t.is_keyword("all") {
                 UK::All
             } else {
                 UK::Lit(names.intern(&t.text))
-            });
-        }
-        keys.push(uks);
-    }
-    Column { names, res, keys }
+            }
+        },
+    )
 }
 
 fn db_column(file: &HbaFile) -> Column<'_, DK> {
-    let tokens: usize = file.rules.iter().map(|r| r.databases.len()).sum();
-    let mut names = Interner {
-        map: FxHashMap::with_capacity_and_hasher(tokens, Default::default()),
-    };
-    let mut res = Vec::new();
-    let mut re_idx: HashMap<&str, u32> = HashMap::new();
-    let mut keys = Vec::with_capacity(file.rules.len());
-    for r in &file.rules {
-        let mut dks = DKs::new();
-        for t in &r.databases {
-            dks.push(if let Some(re) = &t.regex {
-                let next = res.len() as u32;
-                let i = *re_idx.entry(&t.text).or_insert(next);
-                if i == next {
-                    res.push(re.clone());
-                }
-                DK::Re(i)
-            } else if t.is_keyword("all") {
+    column(
+        file,
+        |r| &r.databases,
+        DK::Re,
+        |t, names| {
+            if t.is_keyword("all") {
                 DK::All
             } else if t.is_keyword("sameuser") {
                 DK::SameUser
@@ -269,11 +278,9 @@ fn db_column(file: &HbaFile) -> Column<'_, DK> {
                 DK::Repl
             } else {
                 DK::Lit(names.intern(&t.text))
-            });
-        }
-        keys.push(dks);
-    }
-    Column { names, res, keys }
+            }
+        },
+    )
 }
 
 impl<'a> Interner<'a> {
