@@ -69,6 +69,8 @@ pub(crate) fn translate(pattern: &str) -> Result<String, &'static str> {
     }
     if p.len() >= i + 3 && p[i] == '(' && p[i + 1] == '?' && p[i + 2].is_ascii_alphabetic() {
         i += 2;
+        // in order: `q` quotes, a later `b` or `e` ends the quoting (and
+        // leaves ARE syntax)
         let (mut icase, mut quote, mut outside) = (false, false, false);
         while i < p.len() && p[i].is_ascii_alphabetic() {
             match p[i] {
@@ -77,7 +79,11 @@ pub(crate) fn translate(pattern: &str) -> Result<String, &'static str> {
                 'q' => quote = true,
                 // newline handling: a role or database name holds none
                 'm' | 'n' | 'p' | 's' | 't' | 'w' => {}
-                'b' | 'e' | 'x' => outside = true,
+                'b' | 'e' => {
+                    quote = false;
+                    outside = true;
+                }
+                'x' => outside = true,
                 _ => return Err(BADOPT),
             }
             i += 1;
@@ -86,8 +92,10 @@ pub(crate) fn translate(pattern: &str) -> Result<String, &'static str> {
             return Err(BADOPT);
         }
         i += 1;
+        // Unicode case folding: the same as the C collation's for ASCII
+        // names (`(?i-u)` would refuse `.` and `[^a]` in a text regex)
         if icase {
-            out.push_str("(?i-u)");
+            out.push_str("(?i)");
         }
         if quote {
             out.push_str(&literal(&p[i..]));
@@ -290,8 +298,9 @@ impl Are<'_> {
                             quantifiable = false;
                         }
                         Esc::Backref(n) => {
-                            // the group must exist and be closed already
-                            if !self.closed.contains(&n) {
+                            // the group must exist and be closed already,
+                            // and no lookaround constraint may hold it
+                            if !self.closed.contains(&n) || self.open.contains(&LOOK) {
                                 return Err(ESUBREG);
                             }
                             self.outside = true;
@@ -639,7 +648,10 @@ mod tests {
             ("\\q", "invalid escape \\ sequence"),
             ("\\1", "invalid backreference number"),
             ("(?z)", "invalid embedded option"),
+            ("(?=(a)\\1)", "invalid backreference number"),
+            ("(a)(?=\\1)", "invalid backreference number"),
             ("***?", "invalid regexp (reg version 0.8)"),
+            ("(?qe)a.c", super::OUTSIDE),
         ] {
             assert_eq!(translate(p), Err(e), "{p}");
         }
@@ -657,6 +669,8 @@ mod tests {
             ("[a&&b]", "&", "c"),
             ("***=a.b", "a.b", "axb"),
             ("(?i)^ab$", "AB", "ac"),
+            ("(?i)a.[^b]\\W", "AxC-", "AxB-"),
+            ("(?qi)A.B", "a.b", "axb"),
             ("a(?#note)+", "aaa", "b"),
             ("[[:digit:]-]", "-", "a"),
             ("\\x41", "A", "B"),

@@ -236,8 +236,37 @@ pub(crate) fn type_admits(r: &HbaRule, c: &Connection, gss_build: bool) -> bool 
     r.conn_type.admits(c.addr.map(|_| c.encryption))
 }
 
+/// NAMEDATALEN - 1: the longest user or database name the server keeps.
+pub(crate) const NAME_MAX: usize = 63;
+
+/// A name as the postmaster keeps it: at most 63 bytes (cut at a character
+/// boundary here; the server cuts bytes).
+pub(crate) fn truncate_name(s: &str) -> &str {
+    if s.len() <= NAME_MAX {
+        return s;
+    }
+    let mut end = NAME_MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Which record PostgreSQL picks for `conn` (first match, no fall-through).
 pub fn explain(file: &HbaFile, conn: &Connection, ctx: &MatchContext) -> Verdict {
+    // The postmaster cuts both names to NAMEDATALEN - 1 bytes first.
+    let cut = |s: &str| s.len() > NAME_MAX;
+    let owned;
+    let conn = if cut(&conn.user) || cut(&conn.database) {
+        owned = Connection {
+            user: truncate_name(&conn.user).to_string(),
+            database: truncate_name(&conn.database).to_string(),
+            ..conn.clone()
+        };
+        &owned
+    } else {
+        conn
+    };
     let closure = ctx.roles.closure(&conn.user);
     let member = |r: &str| closure.contains(r);
     let mut notes = Vec::new();

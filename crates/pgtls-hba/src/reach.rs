@@ -1647,7 +1647,18 @@ type Prep<'a> = Vec<(W<'a>, UKs, DKs)>;
 fn prepare<'a>(ctx: &mut Ctx<'a>, r: &'a HbaRule, keys: &Keys, i: usize) -> Prep<'a> {
     let ws = ctx.witnesses(r, &keys.users[i], &keys.dbs[i], WITNESS_LIMIT);
     let mut v = Vec::with_capacity(ws.len());
-    for w in ws {
+    for mut w in ws {
+        // the server keeps 63 bytes of each name: a longer literal name
+        // never matches itself
+        use crate::explain::{truncate_name, NAME_MAX};
+        if w.user.len() > NAME_MAX {
+            w.user = Cow::Owned(truncate_name(&w.user).to_string());
+            w.uid = None;
+        }
+        if w.db.len() > NAME_MAX {
+            w.db = Cow::Owned(truncate_name(&w.db).to_string());
+            w.did = None;
+        }
         if ctx.rule_matches(r, &w) {
             let (u, d) = ctx.witness_keys(&w);
             v.push((w, u, d));

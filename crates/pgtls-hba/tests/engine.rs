@@ -217,3 +217,30 @@ fn shadowing_evidence_names_only_rules_whose_addresses_meet() {
     assert!(r3.never_matches);
     assert_eq!(r3.shadowed_by, vec!["line 2".to_string()]);
 }
+
+/// The postmaster keeps 63 bytes of a user or database name (found by a
+/// reviewer on a real 16 server): a 64-byte user matches a 63-byte line,
+/// and a 64-byte literal never matches anything.
+#[test]
+fn names_are_cut_to_63_bytes_like_the_postmaster() {
+    let long = "a".repeat(64);
+    let opts = pgtls_hba::ParseOptions::version(160000);
+    let text = format!("local all {} trust\nlocal all all reject\n", &long[..63]);
+    let f = pgtls_hba::parse_str(&text, "pg_hba.conf", &opts);
+    let conn = pgtls_hba::Connection {
+        addr: None,
+        user: long.clone(),
+        database: "d".into(),
+        encryption: pgtls_hba::Encryption::None,
+        replication: false,
+    };
+    let v = pgtls_hba::explain(&f, &conn, &pgtls_hba::MatchContext::new(160000));
+    assert_eq!(v.matched_line, Some(1));
+
+    let text = format!("local all {long} trust\nlocal all all reject\n");
+    let f = pgtls_hba::parse_str(&text, "pg_hba.conf", &opts);
+    let v = pgtls_hba::explain(&f, &conn, &pgtls_hba::MatchContext::new(160000));
+    assert_eq!(v.matched_line, Some(2));
+    let r = pgtls_hba::analyze(&f, &pgtls_hba::AnalyzeOptions::default());
+    assert!(r.rules[0].never_matches, "{:?}", r.rules[0]);
+}
