@@ -24,6 +24,7 @@ pub mod gen;
 pub mod ip;
 mod ldapurl;
 mod lexer;
+mod name_search;
 mod parser;
 mod reach;
 mod regexes;

@@ -825,7 +825,11 @@ fn stand_ins(first: &str, mentioned: &dyn Fn(&str) -> bool, res: &[regex::Regex]
     }
     let sig = |x: &str| -> Vec<bool> { res.iter().map(|r| r.is_match(x)).collect() };
     let mut seen = vec![sig(first)];
-    for cand in crate::regexes::name_pool() {
+    // the exact search first (a combination of patterns can leave only
+    // names like `ab` free), then the shared pool
+    let pats: Vec<&str> = res.iter().map(|r| r.as_str()).collect();
+    let exact = crate::name_search::distinct_names(&pats, false, mentioned, 16).unwrap_or_default();
+    for cand in exact.iter().chain(crate::regexes::name_pool()) {
         if out.len() >= 8 {
             break;
         }
@@ -877,8 +881,11 @@ impl<'a> Ctx<'a> {
         };
         c.fresh_user = fresh("someone_else", &score_u);
         c.fresh_db = fresh("other_db", &score_d);
-        c.fresh_users = stand_ins(&c.fresh_user, &|x| names.mentioned(x), ur);
-        c.fresh_dbs = stand_ins(&c.fresh_db, &|x| names.mentioned(x), dr);
+        // both columns' patterns: sameuser and samerole make a user's name
+        // a database name
+        let both: Vec<regex::Regex> = ur.iter().chain(dr.iter()).cloned().collect();
+        c.fresh_users = stand_ins(&c.fresh_user, &|x| names.mentioned(x), &both);
+        c.fresh_dbs = stand_ins(&c.fresh_db, &|x| names.mentioned(x), &both);
         c.fresh_role = fresh("some_role", &|s: &str| score_u(s) + score_d(s));
         c
     }
@@ -953,7 +960,14 @@ impl<'a> Ctx<'a> {
             );
             v
         };
-        let mut v = crate::regexes::samples_diverse(re, &sig, 8);
+        // exact: one shortest name per way the file's patterns can treat it
+        let pats: Vec<&str> = std::iter::once(re.as_str())
+            .chain(own.iter().map(|o| o.as_str()).filter(|o| *o != re.as_str()))
+            .chain(other.iter().map(|o| o.as_str()))
+            .collect();
+        let exact =
+            crate::name_search::distinct_names(&pats, true, &|_| false, 16).unwrap_or_default();
+        let mut v = crate::regexes::samples_diverse(re, &exact, &sig, 8);
         // every name of the file it matches (bounded: the scan is once per
         // pattern, the list is tried per rule)
         if names.len() * self.re_count <= 4_000_000 {
@@ -1019,6 +1033,10 @@ impl<'a> Ctx<'a> {
             .iter()
             .any(|t| t.is_keyword("samerole") || t.is_keyword("samegroup"));
         for (ut, t) in r.users.iter().enumerate() {
+            // a value repeated on the line adds no candidate
+            if r.users[..ut].contains(t) {
+                continue;
+            }
             if let Some(g) = t.group() {
                 match self.roles {
                     Some(_) => {
@@ -1058,21 +1076,35 @@ impl<'a> Ctx<'a> {
             Some(UK::Lit(i)) => Some(*i),
             _ => None,
         };
+        // Every candidate pair is made (up to a hard bound), then the first
+        // candidates of each value go first: the k-th name of one value
+        // never crowds out the first name of a later value.
+        let mut urank = vec![0u32; users.len()];
+        for k in 1..users.len() {
+            if users[k].2 == users[k - 1].2 {
+                urank[k] = urank[k - 1] + 1;
+            }
+        }
+        const BOUND: usize = 4096;
         let mut out = Vec::with_capacity(users.len() * r.databases.len());
+        let mut ranks: Vec<u32> = Vec::with_capacity(out.capacity());
         let mut push = |w: W<'a>| {
             out.push(w);
-            out.len() < limit
+            out.len() < BOUND
         };
-        'outer: for (u, m, ut) in &users {
+        'outer: for (ui, (u, m, ut)) in users.iter().enumerate() {
             // a literal value's own name (other values draw names)
             let uid = lit_u(*ut);
             for (dt, t) in r.databases.iter().enumerate() {
+                if r.databases[..dt].contains(t) {
+                    continue;
+                }
                 let w = |db: Cow<'a, str>, member_of: BTreeSet<String>, repl: bool| W {
                     user: u.clone(),
                     member_of,
                     db,
                     repl,
-                    ut: *ut,
+                    ut: ui,
                     dt,
                     uid,
                     did: None,
@@ -1132,6 +1164,33 @@ impl<'a> Ctx<'a> {
                     break 'outer;
                 }
             }
+        }
+        // rank: the later of the user's and the database's place among
+        // their value's candidates (`ut` holds the user entry for now)
+        let mut run = 0u32;
+        for k in 0..out.len() {
+            run = if k > 0 && out[k].ut == out[k - 1].ut && out[k].dt == out[k - 1].dt {
+                run + 1
+            } else {
+                0
+            };
+            ranks.push(urank[out[k].ut].max(run));
+            out[k].ut = users[out[k].ut].2;
+        }
+        if out.len() > limit {
+            let mut order: Vec<usize> = (0..out.len()).collect();
+            order.sort_by_key(|&k| ranks[k]);
+            order.truncate(limit);
+            order.sort_unstable();
+            let mut keep = vec![false; out.len()];
+            for k in order {
+                keep[k] = true;
+            }
+            let mut k = 0;
+            out.retain(|_| {
+                k += 1;
+                keep[k - 1]
+            });
         }
         out
     }
@@ -1258,7 +1317,7 @@ impl Sweep {
     }
 }
 
-const WITNESS_LIMIT: usize = 64;
+const WITNESS_LIMIT: usize = 256;
 /// At most this many members of a group, roles of a user or names of a
 /// regex are tried for one value.
 const MEMBER_LIMIT: usize = 32;

@@ -63,10 +63,17 @@ pub(crate) fn name_pool() -> &'static [String] {
 /// alternation, another repetition count.
 pub(crate) fn samples_diverse(
     re: &Regex,
+    exact: &[String],
     sig: &dyn Fn(&str) -> Vec<bool>,
     max: usize,
 ) -> Vec<String> {
-    let mut all = samples(re);
+    // names from the exact search come first: shortest for their signature
+    let mut all: Vec<String> = exact.iter().filter(|x| re.is_match(x)).cloned().collect();
+    for s in samples(re) {
+        if !all.contains(&s) {
+            all.push(s);
+        }
+    }
     for p in name_pool() {
         if re.is_match(p) && !all.contains(p) {
             all.push(p.clone());
@@ -240,26 +247,26 @@ mod tests {
     #[test]
     fn diverse_samples_cover_every_signature_least_covered_first() {
         let re = compile("^u[12]$").unwrap();
-        let s = samples_diverse(&re, &|x| vec![x == "u1"], 4);
+        let s = samples_diverse(&re, &[], &|x| vec![x == "u1"], 4);
         assert_eq!(s, vec!["u2".to_string(), "u1".to_string()]);
         let re = compile("^(app|web)_[a-z]+$").unwrap();
-        let s = samples_diverse(&re, &|x| vec![x.starts_with("app")], 3);
+        let s = samples_diverse(&re, &[], &|x| vec![x.starts_with("app")], 3);
         assert_eq!(s.len(), 2, "two signatures: {s:?}");
         assert!(s[0].starts_with("web_"), "{s:?}");
         assert!(s.iter().all(|x| re.is_match(x)));
         // `.` next to `^[^q]`: the one free name starts with q
         let other = compile("^[^q]").unwrap();
         let re = compile(".").unwrap();
-        let s = samples_diverse(&re, &|x| vec![other.is_match(x)], 2);
+        let s = samples_diverse(&re, &[], &|x| vec![other.is_match(x)], 2);
         assert!(s[0].starts_with('q'), "{s:?}");
         // /^[^a] after /^[^q] and /^[a-y]: a q name is one of the choices
         let (o1, o2) = (compile("^[^q]").unwrap(), compile("^[a-y]").unwrap());
         let re = compile("^[^a]").unwrap();
-        let s = samples_diverse(&re, &|x| vec![o1.is_match(x), o2.is_match(x)], 8);
+        let s = samples_diverse(&re, &[], &|x| vec![o1.is_match(x), o2.is_match(x)], 8);
         assert!(s.iter().any(|x| x.starts_with('q')), "{s:?}");
         // never an empty name
         let re = compile("^a?$").unwrap();
-        let s = samples_diverse(&re, &|_| Vec::new(), 5);
+        let s = samples_diverse(&re, &[], &|_| Vec::new(), 5);
         assert_eq!(s, vec!["a".to_string()]);
     }
 

@@ -334,6 +334,7 @@ fn pools(file: &HbaFile, ifs: &Option<Vec<Interface>>) -> Pools {
     // plus names that fail the usual patterns (`/^[^a]`, `/^[a-y]`, `/^u`)
     let mut users: BTreeSet<String> = [
         "u1", "u2", "u3", "u4", "g1", "all", "+g1", "nobody", "a", "zed", "q", "_x", "Other", "uz",
+        "ab", "a_b", "azb", "db", "d_b",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -341,6 +342,8 @@ fn pools(file: &HbaFile, ifs: &Option<Vec<Interface>>) -> Pools {
     let mut dbs: BTreeSet<String> = [
         "d1",
         "d2",
+        "ab",
+        "d_b",
         "all",
         "g1",
         "g2",
@@ -880,9 +883,11 @@ fn regex_class_rules(seed: u64) -> String {
     let mut r = Rng::new(seed ^ 0xC1A55);
     let users = [
         "/^[^a]", "/^[a-y]", "/^[a-z]", "/.", "/^[^q]", "/^u[12]$", "/^u", "all", "u1", "a", "zed",
-        "+g1", "/^a?$",
+        "+g1", "/^a?$", "/b$", "/_", "/^a.*b$",
     ];
-    let dbs = ["/^[^d]", "/^d", "/.", "all", "d1", "sameuser", "/^[a-c]"];
+    let dbs = [
+        "/^[^d]", "/^d", "/.", "all", "d1", "sameuser", "/^[a-c]", "/b$", "/_",
+    ];
     let n = 2 + r.below(4);
     let mut out = String::new();
     for _ in 0..n {
@@ -1239,5 +1244,38 @@ fn user_regex_names_differ_by_the_database_column_patterns_too() {
         Mode::Unknown,
         &known_roles(),
         &[("[local]", "nobody", "nobody", &[])],
+    );
+}
+
+/// Were failing (found by a reviewer, confirmed with real logins on 16):
+/// only a combination of patterns leaves the line's names free (`ab`
+/// starts with a and ends with b), and sampling each pattern alone never
+/// produced such a name. Names now come from an exact search over the
+/// patterns' automata.
+#[test]
+fn names_only_a_combination_of_patterns_leaves_free_are_found() {
+    assert_agrees(
+        "regex/combination/user",
+        "hostnossl all \"/^[^a]\" all reject\nhostnossl all \"/b$\" all trust\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("192.0.2.1", "ab", "shop", &[])],
+    );
+    assert_agrees(
+        "regex/combination/all",
+        "host all a 10.0.0.0/8 scram-sha-256\nhostnossl all \"/_\",\"/^[^a]\" all reject\nhost all all 127.0.0.1/32 trust\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("127.0.0.1", "alice", "d", &[])],
+    );
+    assert_agrees(
+        "regex/combination/gss",
+        "hostgssenc \"/b$\" \"/^[^a]\" all reject\nhost \"/b$\" \"/b$\" 10.0.0.0/8 trust\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("10.0.0.1", "ab", "ab", &[])],
     );
 }
