@@ -8,10 +8,13 @@
 //! cannot express (back references, lookahead and lookbehind constraints,
 //! the BRE/ERE/expanded embedded options, multi-character collating
 //! element names) is refused with [`OUTSIDE`]; everything else is
-//! translated exactly: a literal character becomes `\x{..}` unless it is
-//! alphanumeric, `{` not followed by a digit is a literal, `\d` `\s` `\w`
-//! and `[:class:]` are ASCII (the C collation), and so are word
-//! boundaries and case folding; `.` and `[^..]` match a newline.
+//! translated exactly. The postmaster compiles these before any database
+//! encoding is set (SQL_ASCII): every byte of the pattern and of a name is
+//! one character. So the output is a byte regex (`(?-u)`, for
+//! `regex::bytes`): a literal byte becomes `\x{..}` unless it is ASCII
+//! alphanumeric, `.` and `[^..]` match one byte (a newline too), `{` not
+//! followed by a digit is a literal, and `\d` `\s` `\w`, `[:class:]`, word
+//! boundaries and case folding are ASCII (the C collation).
 
 /// The error for a valid ARE that pgtls cannot evaluate.
 pub(crate) const OUTSIDE: &str =
@@ -55,14 +58,16 @@ enum Esc {
 /// Translate an ARE into the `regex` crate's syntax, or give PostgreSQL's
 /// error text.
 pub(crate) fn translate(pattern: &str) -> Result<String, &'static str> {
-    let p: Vec<char> = pattern.chars().collect();
+    // one char per byte (0..=255), as the postmaster sees the pattern
+    let p: Vec<char> = pattern.bytes().map(char::from).collect();
     let mut i = 0;
-    let mut out = String::with_capacity(pattern.len() * 2);
+    let mut out = String::with_capacity(pattern.len() * 2 + 5);
+    out.push_str("(?-u)");
     // prefixes: "***=" literal, "***:" ARE, then embedded options
     if p.len() >= 4 && p[..3] == ['*', '*', '*'] {
         match p[3] {
             '?' => return Err(BADPAT),
-            '=' => return Ok(literal(&p[4..])),
+            '=' => return Ok(format!("(?-u){}", literal(&p[4..]))),
             ':' => i = 4,
             _ => return Err(BADRPT),
         }
@@ -71,7 +76,7 @@ pub(crate) fn translate(pattern: &str) -> Result<String, &'static str> {
         i += 2;
         // in order: `q` quotes, a later `b` or `e` ends the quoting (and
         // leaves ARE syntax)
-        let (mut icase, mut quote, mut outside) = (false, false, false);
+        let (mut icase, mut quote, mut outside, mut expanded) = (false, false, false, false);
         while i < p.len() && p[i].is_ascii_alphabetic() {
             match p[i] {
                 'c' => icase = false,
@@ -83,7 +88,7 @@ pub(crate) fn translate(pattern: &str) -> Result<String, &'static str> {
                     quote = false;
                     outside = true;
                 }
-                'x' => outside = true,
+                'x' => expanded = true,
                 _ => return Err(BADOPT),
             }
             i += 1;
@@ -102,6 +107,22 @@ pub(crate) fn translate(pattern: &str) -> Result<String, &'static str> {
             return Ok(out);
         }
         if outside {
+            return Err(OUTSIDE);
+        }
+        if expanded {
+            // Expanded syntax (blanks and `#` comments ignored) is not
+            // translated, but its errors are still PostgreSQL's where the
+            // rest parses as a tight ARE would.
+            let mut v = Are {
+                p: &p,
+                i,
+                out: String::new(),
+                open: Vec::new(),
+                opened: 0,
+                closed: Vec::new(),
+                outside: true,
+            };
+            v.parse()?;
             return Err(OUTSIDE);
         }
     }
@@ -130,15 +151,19 @@ fn literal(p: &[char]) -> String {
     s
 }
 
-/// A literal character, safe anywhere (inside a class too).
+/// A literal character (a byte), safe anywhere (inside a class too).
 fn push_lit(out: &mut String, c: u32) {
-    match char::from_u32(c) {
-        Some(ch) if ch.is_ascii_alphanumeric() || !ch.is_ascii() => out.push(ch),
-        Some(_) => out.push_str(&format!("\\x{{{c:X}}}")),
-        // beyond Unicode: no name holds it
-        None => out.push_str("[^\\x{0}-\\x{10FFFF}]"),
+    match c {
+        0..=0xff if (c as u8).is_ascii_alphanumeric() => out.push(c as u8 as char),
+        // `\xHH`: in byte mode the byte (`\x{HH}` would be the code point)
+        0..=0xff => out.push_str(&format!("\\x{c:02X}")),
+        // a character above 255 (`\u0100`): no byte string holds it
+        _ => out.push_str(NEVER),
     }
 }
+
+/// Matches nothing (in byte mode).
+const NEVER: &str = "[^\\x00-\\xFF]";
 
 fn class_set(name: &str) -> &'static str {
     match name {
@@ -499,11 +524,12 @@ impl Are<'_> {
 
     /// A bracket expression, the `[` read.
     fn bracket(&mut self) -> Result<(), &'static str> {
-        self.out.push('[');
-        if self.peek() == Some('^') {
+        let negated = self.peek() == Some('^');
+        if negated {
             self.i += 1;
-            self.out.push('^');
         }
+        // the items go to `out` for now; taken back below
+        let outer = std::mem::take(&mut self.out);
         let mut first = true;
         loop {
             let Some(c) = self.peek() else {
@@ -526,7 +552,9 @@ impl Are<'_> {
             };
             first = false;
             // a range?
-            if self.peek() == Some('-') && self.p.get(self.i + 1).is_some_and(|&x| x != ']') {
+            // (at the end of the pattern too: the range's end is then
+            // missing, "brackets [] not balanced")
+            if self.peek() == Some('-') && self.p.get(self.i + 1) != Some(&']') {
                 self.i += 1;
                 let end = match self.bracket_token(false)? {
                     BTok::Char(x) => x,
@@ -534,17 +562,37 @@ impl Are<'_> {
                     BTok::Range => '-' as u32,
                     BTok::Set(_) => return Err(ERANGE),
                 };
+                // the lexer, a token ahead, meets the end of the pattern
+                // before the parser checks the range
+                if self.peek().is_none() {
+                    return Err(EBRACK);
+                }
                 if start > end {
                     return Err(ERANGE);
                 }
-                push_lit(&mut self.out, start);
-                self.out.push('-');
-                push_lit(&mut self.out, end);
-            } else {
+                // no byte is above 255
+                if start <= 0xff {
+                    push_lit(&mut self.out, start);
+                    self.out.push('-');
+                    push_lit(&mut self.out, end.min(0xff));
+                }
+            } else if start <= 0xff {
                 push_lit(&mut self.out, start);
             }
         }
-        self.out.push(']');
+        let items = std::mem::replace(&mut self.out, outer);
+        match (items.is_empty(), negated) {
+            (true, false) => self.out.push_str(NEVER),
+            (true, true) => self.out.push_str("(?s:.)"),
+            (false, _) => {
+                self.out.push('[');
+                if negated {
+                    self.out.push('^');
+                }
+                self.out.push_str(&items);
+                self.out.push(']');
+            }
+        }
         Ok(())
     }
 
@@ -584,6 +632,11 @@ impl Are<'_> {
                 }
                 let name: String = self.p[from..self.i].iter().collect();
                 self.i += 2;
+                // the lexer reads the token after `:]` before the name is
+                // looked up
+                if self.peek().is_none() {
+                    return Err(EBRACK);
+                }
                 match kind {
                     ':' => {
                         if name.is_empty() || !CLASSES.contains(&name.as_str()) {
@@ -671,12 +724,21 @@ mod tests {
             ("(?i)^ab$", "AB", "ac"),
             ("(?i)a.[^b]\\W", "AxC-", "AxB-"),
             ("(?qi)A.B", "a.b", "axb"),
+            // one byte is one character: é is two
+            ("^..$", "\u{e9}", "ab\u{e9}"),
+            ("^\u{e9}$", "\u{e9}", "e"),
+            ("[\u{e9}]{2}", "\u{e9}", "e"),
+            ("(?i)^\u{c9}$", "\u{c9}", "\u{e9}"),
+            ("\\u0100|b", "b", "\u{100}"),
             ("a(?#note)+", "aaa", "b"),
             ("[[:digit:]-]", "-", "a"),
             ("\\x41", "A", "B"),
         ] {
-            let re = regex::Regex::new(&translate(p).unwrap()).unwrap();
-            assert!(re.is_match(yes) && !re.is_match(no), "{p}: {re}");
+            let re = regex::bytes::Regex::new(&translate(p).unwrap()).unwrap();
+            assert!(
+                re.is_match(yes.as_bytes()) && !re.is_match(no.as_bytes()),
+                "{p}: {re}"
+            );
         }
     }
 }

@@ -41,6 +41,7 @@ use serde::{Deserialize, Serialize};
 
 pub use explain::{explain, Connection, Encryption, Interface, MatchContext, Roles, Verdict};
 pub use reach::{analyze, AnalyzeOptions, Reachability, Region, RuleReach, Witness};
+pub use regexes::HbaRegex;
 pub use version::{major_of, parse_version_arg, LATEST_MAJOR, OLDEST_MAJOR};
 pub use view::{rules_from_view, rules_from_view_version, view_rows, ViewRow};
 
@@ -271,7 +272,7 @@ pub struct Token {
     pub quoted: bool,
     /// Compiled `/regex` (16+), `None` for other values.
     #[serde(skip)]
-    pub regex: Option<regex::Regex>,
+    pub regex: Option<HbaRegex>,
 }
 
 impl PartialEq for Token {

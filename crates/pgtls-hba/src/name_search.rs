@@ -6,7 +6,9 @@
 //! line is reached only by names like `ab`.
 
 use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::nfa::thompson;
 use regex_automata::util::primitives::StateID;
+use regex_automata::util::syntax;
 use regex_automata::Input;
 use rustc_hash::FxHashMap;
 
@@ -43,7 +45,10 @@ pub(crate) fn distinct_names(
     }
     let mut dfas = Vec::with_capacity(pats.len());
     for p in pats {
+        // byte patterns (`(?-u)`), as the hba regexes are
         let dfa = dense::Builder::new()
+            .syntax(syntax::Config::new().utf8(false))
+            .thompson(thompson::Config::new().utf8(false))
             .configure(
                 dense::Config::new()
                     .start_kind(StartKind::Unanchored)

@@ -207,7 +207,7 @@ impl Names<'_> {
 /// witness drawn from value `k` knows its name's id).
 struct Column<'a, K> {
     names: Interner<'a>,
-    res: Vec<regex::Regex>,
+    res: Vec<crate::regexes::HbaRegex>,
     keys: Vec<SmallVec<[K; 3]>>,
 }
 
@@ -771,8 +771,8 @@ fn dbs_desc(r: &HbaRule, dt: usize) -> String {
 struct Ctx<'a> {
     // Read-only after `new` and shared by the sweep threads' clones.
     names: Arc<Names<'a>>,
-    user_res: Arc<Vec<regex::Regex>>,
-    db_res: Arc<Vec<regex::Regex>>,
+    user_res: Arc<Vec<crate::regexes::HbaRegex>>,
+    db_res: Arc<Vec<crate::regexes::HbaRegex>>,
     re_cache_u: HashMap<String, Vec<u32>>,
     re_cache_d: HashMap<String, Vec<u32>>,
     /// Per pattern: the names tried for it (see `regex_names`).
@@ -818,7 +818,11 @@ fn fresh(base: &str, taken: &dyn Fn(&str) -> usize) -> String {
 /// Stand-ins for "a name the file does not mention": `first`, then one
 /// name of the pool for each other set of the column's patterns a name can
 /// match (at most 8), names the file mentions left out.
-fn stand_ins(first: &str, mentioned: &dyn Fn(&str) -> bool, res: &[regex::Regex]) -> Vec<String> {
+fn stand_ins(
+    first: &str,
+    mentioned: &dyn Fn(&str) -> bool,
+    res: &[crate::regexes::HbaRegex],
+) -> Vec<String> {
     let mut out = vec![first.to_string()];
     if res.is_empty() {
         return out;
@@ -849,9 +853,9 @@ impl<'a> Ctx<'a> {
     /// The context, from the two columns' names and patterns.
     fn new(
         users: Interner<'a>,
-        user_res: Vec<regex::Regex>,
+        user_res: Vec<crate::regexes::HbaRegex>,
         dbs: Interner<'a>,
-        db_res: Vec<regex::Regex>,
+        db_res: Vec<crate::regexes::HbaRegex>,
         roles: Option<&'a Roles>,
     ) -> Ctx<'a> {
         let names = Names { users, dbs };
@@ -883,7 +887,7 @@ impl<'a> Ctx<'a> {
         c.fresh_db = fresh("other_db", &score_d);
         // both columns' patterns: sameuser and samerole make a user's name
         // a database name
-        let both: Vec<regex::Regex> = ur.iter().chain(dr.iter()).cloned().collect();
+        let both: Vec<crate::regexes::HbaRegex> = ur.iter().chain(dr.iter()).cloned().collect();
         c.fresh_users = stand_ins(&c.fresh_user, &|x| names.mentioned(x), &both);
         c.fresh_dbs = stand_ins(&c.fresh_db, &|x| names.mentioned(x), &both);
         c.fresh_role = fresh("some_role", &|s: &str| score_u(s) + score_d(s));
@@ -935,7 +939,7 @@ impl<'a> Ctx<'a> {
     /// Names a `/regex` value matches, the ones the file does not mention
     /// first, then names the file mentions (an earlier line may cover the
     /// first but not the others). Cached per pattern.
-    fn regex_names(&self, re: &regex::Regex, db: bool) -> Vec<String> {
+    fn regex_names(&self, re: &crate::regexes::HbaRegex, db: bool) -> Vec<String> {
         let key = (db, re.as_str().to_string());
         if let Some(v) = self.re_names.borrow().get(&key) {
             return v.clone();

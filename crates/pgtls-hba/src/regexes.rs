@@ -2,18 +2,51 @@
 //! PostgreSQL's ARE syntax into the `regex` crate's and gives PostgreSQL's
 //! own error texts; samples of the names a pattern matches, for witnesses.
 
-use regex::Regex;
+/// A compiled `/regex` value. The postmaster compiles and matches these
+/// before any database encoding is set, so every byte is one character:
+/// the pattern is a byte regex (`(?-u)`), and names are matched as bytes.
+#[derive(Clone, Debug)]
+pub struct HbaRegex(regex::bytes::Regex);
+
+impl HbaRegex {
+    pub fn is_match(&self, name: &str) -> bool {
+        self.0.is_match(name.as_bytes())
+    }
+    /// The translated pattern (the `regex` crate's syntax).
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::fmt::Display for HbaRegex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+type Regex = HbaRegex;
 
 pub(crate) fn compile(pat: &str) -> Result<Regex, String> {
     let rust = crate::are::translate(pat).map_err(str::to_string)?;
     // a size limit, say: valid for PostgreSQL, beyond what pgtls evaluates
-    Regex::new(&rust).map_err(|_| crate::are::OUTSIDE.to_string())
+    regex::bytes::Regex::new(&rust)
+        .map(HbaRegex)
+        .map_err(|_| crate::are::OUTSIDE.to_string())
+}
+
+/// The translated pattern as regex-syntax reads it (bytes, not UTF-8).
+pub(crate) fn hir(re: &Regex) -> Option<regex_syntax::hir::Hir> {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(re.as_str())
+        .ok()
 }
 
 /// Strings that match `re` (unanchored), shortest first, for witnesses.
 pub(crate) fn samples(re: &Regex) -> Vec<String> {
     let mut out = Vec::new();
-    if let Ok(hir) = regex_syntax::Parser::new().parse(re.as_str()) {
+    if let Some(hir) = hir(re) {
         let mut s = String::new();
         if gen(&hir, &mut s) {
             for cand in [s.clone(), format!("{s}_pgtls"), format!("pgtls_{s}")] {
@@ -79,7 +112,7 @@ pub(crate) fn samples_diverse(
             all.push(p.clone());
         }
     }
-    if let Ok(hir) = regex_syntax::Parser::new().parse(re.as_str()) {
+    if let Some(hir) = hir(re) {
         let mut rng = crate::gen::Rng::new(0x5EED);
         for _ in 0..48 {
             let mut s = String::new();
@@ -152,6 +185,23 @@ fn gen_random(h: &regex_syntax::hir::Hir, out: &mut String, rng: &mut crate::gen
         HirKind::Alternation(v) => {
             let k = rng.below(v.len() as u64) as usize;
             gen_random(&v[k], out, rng)
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            // printable ASCII members of the class (names stay UTF-8)
+            let mut cands: Vec<u8> = Vec::new();
+            for r in c.ranges() {
+                let (a, b) = (r.start().max(b'!'), r.end().min(b'~'));
+                if a <= b {
+                    cands.extend(a..=b);
+                }
+            }
+            match cands.get(rng.below(cands.len().max(1) as u64) as usize) {
+                Some(&ch) => {
+                    out.push(ch as char);
+                    true
+                }
+                None => gen(h, out),
+            }
         }
         _ => gen(h, out),
     }

@@ -663,6 +663,10 @@ fn regex_pattern(r: &mut Rng) -> String {
         "\\1",
         "(?=a)",
         "[[:<:]]",
+        "\u{e9}",
+        "[\u{e0}\u{e9}]",
+        "[^\u{e9}]",
+        "\u{c9}",
     ];
     let n = 1 + r.below(6);
     (0..n).map(|_| *r.pick(PIECES)).collect()
@@ -679,6 +683,23 @@ const NAMES_TO_MATCH: &[&str] = &[
 /// equal ours.
 fn run_regex(major: u32) {
     let Some(mut s) = start(major) else { return };
+    // The postmaster compiles and matches hba regexes with no database
+    // encoding set: byte by byte. A SQL_ASCII database does the same, for
+    // both the view (which compiles the patterns again) and `~`.
+    s.client
+        .batch_execute(
+            "CREATE DATABASE bytes ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+        )
+        .unwrap();
+    s.client = postgres::Client::connect(
+        &format!(
+            "host={} port={} user=postgres dbname=bytes",
+            s.c.socket_dir.display(),
+            s.c.port
+        ),
+        postgres::NoTls,
+    )
+    .expect("connection to the SQL_ASCII database");
     let files: u64 = if long() { 40 } else { 4 };
     let mut r = Rng::new(0xA2E ^ major as u64);
     let (mut compared, mut errors, mut beyond, mut matched) = (0usize, 0usize, 0usize, 0usize);
@@ -725,7 +746,7 @@ fn run_regex(major: u32) {
         // and what the valid ones match, against the server's own `~`
         // (pg_hba.conf compiles with REG_ADVANCED and the C collation)
         let file = parse_file(&path, &opts(&s));
-        let res: Vec<&regex::Regex> = file
+        let res: Vec<&pgtls_hba::HbaRegex> = file
             .rules
             .iter()
             .flat_map(|r| r.users.iter().chain(r.databases.iter()))
