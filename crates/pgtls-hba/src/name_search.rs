@@ -12,11 +12,12 @@ use regex_automata::util::syntax;
 use regex_automata::Input;
 use rustc_hash::FxHashMap;
 
-/// States of the product walk visited at most (the walk stops there and
-/// keeps what it found).
-const NODES: usize = 3000;
-/// Longest name tried.
-const DEPTH: usize = 12;
+/// DFA transitions one walk may take (the walk stops there and keeps what
+/// it found): the states visited are bounded by this over the number of
+/// patterns times the alphabet.
+const TRANSITIONS: usize = 1_500_000;
+/// Longest name tried: NAMEDATALEN - 1, the longest name the server keeps.
+const DEPTH: usize = 63;
 /// Beyond this many patterns the walk is not tried (each step costs one
 /// transition per pattern).
 const PATTERNS: usize = 48;
@@ -45,8 +46,28 @@ pub(crate) fn distinct_names(
     }
     let mut dfas = Vec::with_capacity(pats.len());
     for p in pats {
+        dfas.push(dfa_of(p)?);
+    }
+    let dfas: Vec<&dense::DFA<Vec<u32>>> = dfas.iter().map(|d| d.as_ref()).collect();
+    walk(&dfas, target, skip, max)
+}
+
+type Dfa = std::rc::Rc<dense::DFA<Vec<u32>>>;
+
+thread_local! {
+    /// Built DFAs by pattern (`None`: too big): a file's patterns are
+    /// walked together once per pattern, so each is built once per thread.
+    static DFAS: std::cell::RefCell<FxHashMap<String, Option<Dfa>>> =
+        std::cell::RefCell::new(FxHashMap::default());
+}
+
+fn dfa_of(p: &str) -> Option<Dfa> {
+    if let Some(d) = DFAS.with(|c| c.borrow().get(p).cloned()) {
+        return d;
+    }
+    let built = {
         // byte patterns (`(?-u)`), as the hba regexes are
-        let dfa = dense::Builder::new()
+        dense::Builder::new()
             .syntax(syntax::Config::new().utf8(false))
             .thompson(thompson::Config::new().utf8(false))
             .configure(
@@ -56,9 +77,25 @@ pub(crate) fn distinct_names(
                     .determinize_size_limit(Some(1 << 20)),
             )
             .build(p)
-            .ok()?;
-        dfas.push(dfa);
-    }
+            .ok()
+            .map(std::rc::Rc::new)
+    };
+    DFAS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 4096 {
+            c.clear();
+        }
+        c.insert(p.to_string(), built.clone());
+    });
+    built
+}
+
+fn walk(
+    dfas: &[&dense::DFA<Vec<u32>>],
+    target: bool,
+    skip: &dyn Fn(&str) -> bool,
+    max: usize,
+) -> Option<Vec<String>> {
     let step = |dfa: &dense::DFA<Vec<u32>>, p: P, b: Option<u8>| -> P {
         let P::Run(s) = p else { return p };
         let n = match b {
@@ -74,7 +111,7 @@ pub(crate) fn distinct_names(
         }
     };
     let mut start = Vec::with_capacity(dfas.len());
-    for d in &dfas {
+    for d in dfas {
         let s = d.start_state_forward(&Input::new("")).ok()?;
         start.push(if d.is_match_state(s) {
             P::Matched
@@ -82,21 +119,39 @@ pub(crate) fn distinct_names(
             P::Run(s)
         });
     }
-    // one byte per class of bytes every DFA treats alike, letters first
-    let order = (b'a'..=b'z')
-        .chain(b'0'..=b'9')
-        .chain([b'_'])
-        .chain(b'A'..=b'Z')
-        .chain(b' '..=b'~');
-    let mut alphabet: Vec<u8> = Vec::new();
+    // One character per class of characters every DFA treats alike,
+    // letters first; names stay UTF-8, so the non-ASCII ones are whole
+    // characters (Latin-1 letters and a few others).
+    let order = ('a'..='z')
+        .chain('0'..='9')
+        .chain(['_'])
+        .chain('A'..='Z')
+        .chain(' '..='~')
+        .chain('\u{a0}'..='\u{ff}')
+        .chain([
+            '\u{100}',
+            '\u{20ac}',
+            '\u{7ff}',
+            '\u{800}',
+            '\u{ffff}',
+            '\u{1f600}',
+        ]);
+    let mut alphabet: Vec<char> = Vec::new();
     let mut seen_classes: Vec<Vec<u8>> = Vec::new();
-    for b in order {
-        let classes: Vec<u8> = dfas.iter().map(|d| d.byte_classes().get(b)).collect();
+    for ch in order {
+        let mut buf = [0u8; 4];
+        let bytes = ch.encode_utf8(&mut buf).as_bytes();
+        let classes: Vec<u8> = dfas
+            .iter()
+            .flat_map(|d| bytes.iter().map(|&b| d.byte_classes().get(b)))
+            .chain([bytes.len() as u8])
+            .collect();
         if !seen_classes.contains(&classes) {
             seen_classes.push(classes);
-            alphabet.push(b);
+            alphabet.push(ch);
         }
     }
+    let nodes = (TRANSITIONS / (dfas.len() * alphabet.len()).max(1)).clamp(200, 20_000);
     let mut out: Vec<String> = Vec::new();
     let mut sigs: Vec<Vec<bool>> = Vec::new();
     // Each product state is walked at most twice: the first name that
@@ -108,13 +163,13 @@ pub(crate) fn distinct_names(
     let mut visited = 0;
     while let Some((node, name)) = queue.pop_front() {
         visited += 1;
-        if visited > NODES || out.len() >= max {
+        if visited > nodes || out.len() >= max {
             break;
         }
         if !name.is_empty() {
             let sig: Vec<bool> = node
                 .iter()
-                .zip(&dfas)
+                .zip(dfas)
                 .map(|(&p, d)| step(d, p, None) == P::Matched)
                 .collect();
             if (!target || sig[0]) && !sigs.contains(&sig) && !skip(&name) {
@@ -125,17 +180,19 @@ pub(crate) fn distinct_names(
         if name.len() >= DEPTH {
             continue;
         }
-        for &b in &alphabet {
+        for &ch in &alphabet {
+            let mut buf = [0u8; 4];
+            let bytes = ch.encode_utf8(&mut buf).as_bytes();
             let next: Vec<P> = node
                 .iter()
-                .zip(&dfas)
-                .map(|(&p, d)| step(d, p, Some(b)))
+                .zip(dfas)
+                .map(|(&p, d)| bytes.iter().fold(p, |p, &b| step(d, p, Some(b))))
                 .collect();
             let times = seen.entry(next.clone()).or_insert(0);
             if *times < 2 {
                 *times += 1;
                 let mut n = name.clone();
-                n.push(b as char);
+                n.push(ch);
                 queue.push_back((next, n));
             }
         }

@@ -1279,3 +1279,26 @@ fn names_only_a_combination_of_patterns_leaves_free_are_found() {
         &[("10.0.0.1", "ab", "ab", &[])],
     );
 }
+
+/// Were failing (a reviewer, confirmed with real logins on 16): the name
+/// search stopped at 12 bytes and tried ASCII only, so a line reached only
+/// by a 16-character name, or by a non-ASCII one, was "never matches".
+#[test]
+fn long_and_non_ascii_names_reach_their_lines() {
+    assert_agrees(
+        "regex/long-name",
+        "host all \"/^[0-9a-f]{16}$\" 0.0.0.0/0 trust\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("10.0.0.1", "0123456789abcdef", "d", &[])],
+    );
+    assert_agrees(
+        "regex/non-ascii",
+        "host all /[\u{e9}] 127.0.0.1/32 trust\nhost all all 0.0.0.0/0 reject\nlocal /[\u{e0}-\u{ff}]$ all trust\n",
+        16,
+        Mode::Unknown,
+        &known_roles(),
+        &[("127.0.0.1", "\u{e9}", "d", &[]), ("[local]", "u", "caf\u{e9}", &[])],
+    );
+}
