@@ -1080,9 +1080,11 @@ impl<'a> Ctx<'a> {
             Some(UK::Lit(i)) => Some(*i),
             _ => None,
         };
-        // Every candidate pair is made (up to a hard bound), then the first
-        // candidates of each value go first: the k-th name of one value
-        // never crowds out the first name of a later value.
+        // Every candidate pair is made (up to a hard bound), ranked by the
+        // later of the user's and the database's place among their value's
+        // candidates; past `limit` the lowest ranks are kept, in the order
+        // made: the k-th name of one value never crowds out the first name
+        // of a later value.
         let mut urank = vec![0u32; users.len()];
         for k in 1..users.len() {
             if users[k].2 == users[k - 1].2 {
@@ -1090,12 +1092,7 @@ impl<'a> Ctx<'a> {
             }
         }
         const BOUND: usize = 4096;
-        let mut out = Vec::with_capacity(users.len() * r.databases.len());
-        let mut ranks: Vec<u32> = Vec::with_capacity(out.capacity());
-        let mut push = |w: W<'a>| {
-            out.push(w);
-            out.len() < BOUND
-        };
+        let mut made: Vec<(u32, W<'a>)> = Vec::with_capacity(users.len() * r.databases.len());
         'outer: for (ui, (u, m, ut)) in users.iter().enumerate() {
             // a literal value's own name (other values draw names)
             let uid = lit_u(*ut);
@@ -1108,95 +1105,77 @@ impl<'a> Ctx<'a> {
                     member_of,
                     db,
                     repl,
-                    ut: ui,
+                    ut: *ut,
                     dt,
                     uid,
                     did: None,
                 };
-                let more = if t.is_keyword("all") {
-                    let mut more = true;
-                    for f in &self.fresh_dbs {
-                        more = push(w(Cow::Owned(f.clone()), m.clone(), false));
-                        if !more {
-                            break;
-                        }
-                    }
-                    more
+                // most values give one candidate: kept inline
+                let run: SmallVec<[W<'a>; 1]> = if t.is_keyword("all") {
+                    self.fresh_dbs
+                        .iter()
+                        .map(|f| w(Cow::Owned(f.clone()), m.clone(), false))
+                        .collect()
                 } else if t.is_keyword("sameuser") {
-                    push(w(u.clone(), m.clone(), false))
+                    smallvec::smallvec![w(u.clone(), m.clone(), false)]
                 } else if t.is_keyword("samerole") || t.is_keyword("samegroup") {
                     match self.roles {
                         Some(_) => {
-                            let mut more = true;
                             let roles = self.closure(u, m);
                             // a role other than the user itself first
                             let (others, own): (Vec<String>, Vec<String>) =
                                 roles.into_iter().partition(|x| x != u);
-                            for role in others.into_iter().chain(own).take(MEMBER_LIMIT) {
-                                more = push(w(Cow::Owned(role), m.clone(), false));
-                                if !more {
-                                    break;
-                                }
-                            }
-                            more
+                            others
+                                .into_iter()
+                                .chain(own)
+                                .take(MEMBER_LIMIT)
+                                .map(|role| w(Cow::Owned(role), m.clone(), false))
+                                .collect()
                         }
                         None => {
                             let mut m = m.clone();
                             m.insert(self.fresh_role.clone());
-                            push(w(Cow::Owned(self.fresh_role.clone()), m, false))
+                            smallvec::smallvec![w(Cow::Owned(self.fresh_role.clone()), m, false)]
                         }
                     }
                 } else if t.is_keyword("replication") {
-                    push(w(Cow::Borrowed("replication"), m.clone(), true))
+                    smallvec::smallvec![w(Cow::Borrowed("replication"), m.clone(), true)]
                 } else if let Some(re) = &t.regex {
-                    let mut more = true;
-                    for s in self.regex_names(re, true) {
-                        more = push(w(Cow::Owned(s), m.clone(), false));
-                        if !more {
-                            break;
-                        }
-                    }
-                    more
+                    self.regex_names(re, true)
+                        .into_iter()
+                        .map(|s| w(Cow::Owned(s), m.clone(), false))
+                        .collect()
                 } else {
                     let mut x = w(Cow::Borrowed(&t.text), m.clone(), false);
                     if let Some(DK::Lit(i)) = dks.get(dt) {
                         x.did = Some(*i);
                     }
-                    push(x)
+                    smallvec::smallvec![x]
                 };
-                if !more {
+                for (j, x) in run.into_iter().enumerate() {
+                    made.push((urank[ui].max(j as u32), x));
+                }
+                if made.len() >= BOUND {
                     break 'outer;
                 }
             }
         }
-        // rank: the later of the user's and the database's place among
-        // their value's candidates (`ut` holds the user entry for now)
-        let mut run = 0u32;
-        for k in 0..out.len() {
-            run = if k > 0 && out[k].ut == out[k - 1].ut && out[k].dt == out[k - 1].dt {
-                run + 1
-            } else {
-                0
-            };
-            ranks.push(urank[out[k].ut].max(run));
-            out[k].ut = users[out[k].ut].2;
-        }
-        if out.len() > limit {
-            let mut order: Vec<usize> = (0..out.len()).collect();
-            order.sort_by_key(|&k| ranks[k]);
+        if made.len() > limit {
+            let mut order: Vec<usize> = (0..made.len()).collect();
+            order.sort_by_key(|&k| made[k].0);
             order.truncate(limit);
             order.sort_unstable();
-            let mut keep = vec![false; out.len()];
+            let mut keep = vec![false; made.len()];
             for k in order {
                 keep[k] = true;
             }
             let mut k = 0;
-            out.retain(|_| {
+            made.retain(|_| {
                 k += 1;
                 keep[k - 1]
             });
         }
-        out
+        made.into_iter().map(|(_, x)| x).collect()
     }
 
     /// Index keys a witness matches.

@@ -24,9 +24,7 @@ impl std::fmt::Display for HbaRegex {
     }
 }
 
-type Regex = HbaRegex;
-
-pub(crate) fn compile(pat: &str) -> Result<Regex, String> {
+pub(crate) fn compile(pat: &str) -> Result<HbaRegex, String> {
     let rust = crate::are::translate(pat).map_err(str::to_string)?;
     // a size limit, say: valid for PostgreSQL, beyond what pgtls evaluates
     regex::bytes::Regex::new(&rust)
@@ -35,7 +33,7 @@ pub(crate) fn compile(pat: &str) -> Result<Regex, String> {
 }
 
 /// The translated pattern as regex-syntax reads it (bytes, not UTF-8).
-pub(crate) fn hir(re: &Regex) -> Option<regex_syntax::hir::Hir> {
+pub(crate) fn hir(re: &HbaRegex) -> Option<regex_syntax::hir::Hir> {
     regex_syntax::ParserBuilder::new()
         .utf8(false)
         .build()
@@ -44,7 +42,7 @@ pub(crate) fn hir(re: &Regex) -> Option<regex_syntax::hir::Hir> {
 }
 
 /// Strings that match `re` (unanchored), shortest first, for witnesses.
-pub(crate) fn samples(re: &Regex) -> Vec<String> {
+pub(crate) fn samples(re: &HbaRegex) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(hir) = hir(re) {
         let mut s = String::new();
@@ -90,12 +88,13 @@ pub(crate) fn name_pool() -> &'static [String] {
 /// it). Names with the smallest signatures come first: a name nothing else
 /// covers is the one earlier lines are least likely to take, but any
 /// signature can be the one left free (`/^[^a]` after `/^[^q]` is reached
-/// by `q...` names only). Candidates: [`samples`], the [`name_pool`] names it
+/// by `q...` names only). Candidates: `exact` (shortest names of the exact
+/// search, see `name_search`), [`samples`], the [`name_pool`] names it
 /// matches, and names drawn at random (fixed seed) from the pattern's own
 /// structure: another character of each class, another branch of each
 /// alternation, another repetition count.
 pub(crate) fn samples_diverse(
-    re: &Regex,
+    re: &HbaRegex,
     exact: &[String],
     sig: &dyn Fn(&str) -> Vec<bool>,
     max: usize,
