@@ -113,28 +113,11 @@ pub(crate) fn translate(pattern: &str) -> Result<String, &'static str> {
             // Expanded syntax (blanks and `#` comments ignored) is not
             // translated, but its errors are still PostgreSQL's where the
             // rest parses as a tight ARE would.
-            let mut v = Are {
-                p: &p,
-                i,
-                out: String::new(),
-                open: Vec::new(),
-                opened: 0,
-                closed: Vec::new(),
-                outside: true,
-            };
-            v.parse()?;
+            Are::new(&p, i, String::new()).parse()?;
             return Err(OUTSIDE);
         }
     }
-    let mut v = Are {
-        p: &p,
-        i,
-        out,
-        open: Vec::new(),
-        opened: 0,
-        closed: Vec::new(),
-        outside: false,
-    };
+    let mut v = Are::new(&p, i, out);
     v.parse()?;
     if v.outside {
         return Err(OUTSIDE);
@@ -188,7 +171,20 @@ struct Are<'a> {
     outside: bool,
 }
 
-impl Are<'_> {
+impl<'a> Are<'a> {
+    /// A parser of `p` from `i`, appending to `out`.
+    fn new(p: &'a [char], i: usize, out: String) -> Self {
+        Are {
+            p,
+            i,
+            out,
+            open: Vec::new(),
+            opened: 0,
+            closed: Vec::new(),
+            outside: false,
+        }
+    }
+
     fn peek(&self) -> Option<char> {
         self.p.get(self.i).copied()
     }
